@@ -1,0 +1,47 @@
+# The two commands of README: `make run` (set up and start the demo) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint venv deps os-deps migrate seed worker messages clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+venv: $(PY)
+
+deps: $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+
+os-deps:
+	bash scripts/os-deps.sh
+
+migrate: deps
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: os-deps seed
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: os-deps lint
+	bash scripts/pytest.sh
+
+messages: deps
+	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete --ignore=.venv --ignore=static
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+clean:
+	rm -rf var media staticfiles db.sqlite3

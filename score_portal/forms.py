@@ -1,0 +1,57 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent, Role, User
+
+
+class StyledFormMixin:
+    """Gives every widget the layout's classes, so templates stay plain."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class UserForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "email", "role", "preferred_language", "phone", "is_active"]
+        help_texts = {
+            "email": _("The person signs in with this address and receives the invitation there."),
+        }
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        clash = User.objects.filter(email__iexact=email)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("A user with this email address already exists."))
+        return email
+
+
+class InviteForm(UserForm):
+    class Meta(UserForm.Meta):
+        fields = ["name", "email", "role", "preferred_language", "phone"]
+
+
+class UserFilterForm(StyledFormMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices])
+
+
+class AuditFilterForm(StyledFormMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("All actions")), *AuditEvent.Action.choices]
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
