@@ -23,7 +23,8 @@ if PORTAL_ENV not in {"development", "production"}:
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
 if PRODUCTION:
     SECRET_KEY = env("DJANGO_SECRET_KEY")
-    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+    # localhost too, so the container's own health probe is answered.
+    ALLOWED_HOSTS = [*env.list("DJANGO_ALLOWED_HOSTS"), "localhost", "127.0.0.1"]
 else:
     SECRET_KEY = env(
         "DJANGO_SECRET_KEY",
@@ -187,6 +188,9 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
+    # The filesystem transport and backend expect their folders to exist.
+    for _folder in ("queue", "control", "processed", "results"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -196,7 +200,6 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -211,6 +214,7 @@ X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # probes inside the private network speak plain HTTP
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
