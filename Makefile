@@ -40,7 +40,7 @@ test: os-deps lint
 	bash scripts/pytest.sh
 
 messages: deps
-	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete --ignore=.venv --ignore=static
+	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete --ignore=.venv --ignore=static --ignore=tests --ignore=var --ignore=media --ignore=docs
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
