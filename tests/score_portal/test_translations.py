@@ -26,10 +26,16 @@ def test_committed_catalogue_is_complete():
 
 
 def test_compiled_catalogue_matches_the_source():
-    po = {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items()))) for e in polib.pofile(str(PO))
-          if not e.obsolete and e.translated()}
-    mo = {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items()))) for e in polib.mofile(str(MO))
-          if e.msgid}
+    po = {
+        (e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
+        for e in polib.pofile(str(PO))
+        if not e.obsolete and e.translated()
+    }
+    mo = {
+        (e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
+        for e in polib.mofile(str(MO))
+        if e.msgid
+    }
     assert mo == po, "locale/zh_Hans is not compiled: run `make messages`"
 
 
@@ -39,9 +45,26 @@ def test_every_marked_string_has_a_translation(tmp_path):
     shutil.copytree(ROOT / "locale", locale)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.i18n_settings", "I18N_CHECK_LOCALE_DIR": str(locale)}
     result = subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-location", "--no-obsolete",
-         "--ignore=.venv", "--ignore=static", "--ignore=tests", "--ignore=var", "--ignore=media", "--ignore=docs"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-location",
+            "--no-obsolete",
+            "--ignore=.venv",
+            "--ignore=static",
+            "--ignore=tests",
+            "--ignore=var",
+            "--ignore=media",
+            "--ignore=docs",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     missing = untranslated(polib.pofile(str(locale / "zh_Hans" / "LC_MESSAGES" / "django.po")))
