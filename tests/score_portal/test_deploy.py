@@ -118,3 +118,18 @@ def test_gunicorn_serves_the_portal_with_whitenoise(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_pages_carry_a_content_security_policy_without_inline_scripts(client, db):
+    response = client.get("/accounts/login/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in policy
+    page = response.content.decode()
+    # Every <script> on the page loads a file; none carries code of its own.
+    scripts = page.split("<script")[1:]
+    assert scripts
+    assert all(
+        s.split(">", 1)[0].strip().startswith("src=") and s.split(">", 1)[1].startswith("</script") for s in scripts
+    )
