@@ -1,9 +1,13 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from score_portal.access import ScopedQuerySet
 from score_portal.models import BilingualNameMixin
+
+from .credit_code import normalise, validate_credit_code
 
 
 class ProvinceQuerySet(ScopedQuerySet):
@@ -43,3 +47,300 @@ class Province(BilingualNameMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Sector(models.TextChoices):
+    """Sections of GB/T 4754-2017 (they follow ISIC Rev. 4)."""
+
+    A = "A", _("A · Agriculture, forestry, animal husbandry and fishery")
+    B = "B", _("B · Mining")
+    C = "C", _("C · Manufacturing")
+    D = "D", _("D · Electricity, heat, gas and water supply")
+    E = "E", _("E · Construction")
+    F = "F", _("F · Wholesale and retail trade")
+    G = "G", _("G · Transport, storage and postal services")
+    H = "H", _("H · Accommodation and catering")
+    I = "I", _("I · Information transmission, software and IT services")  # noqa: E741
+    J = "J", _("J · Finance")
+    K = "K", _("K · Real estate")
+    L = "L", _("L · Leasing and business services")
+    M = "M", _("M · Scientific research and technical services")
+    N = "N", _("N · Water, environment and public facilities management")
+    O = "O", _("O · Resident, repair and other services")  # noqa: E741
+    P = "P", _("P · Education")
+    Q = "Q", _("Q · Health and social work")
+    R = "R", _("R · Culture, sports and entertainment")
+    S = "S", _("S · Public administration and social organisations")
+    T = "T", _("T · International organisations")
+
+
+class ProgrammeStatus(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    ENROLLED = "enrolled", _("Enrolled")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class Side(models.TextChoices):
+    MANAGEMENT = "management", _("Management")
+    WORKER = "worker", _("Worker")
+
+
+class EnterpriseQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        """Administrators all; coordinators their provinces; consultants the
+        enterprises they are assigned to (see ``_consultant_scope``)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_administrator:
+            return self.all()
+        if user.is_coordinator:
+            return self.filter(province__coordinators=user)
+        return self.filter(self._consultant_scope(user))
+
+    def editable_by(self, user):
+        if user.is_authenticated and (user.is_administrator or user.is_coordinator):
+            return self.visible_to(user)
+        return self.none()
+
+    @staticmethod
+    def _consultant_scope(user):
+        # Assignments arrive with the consultants app; until then a consultant sees none.
+        return Q(pk__in=[])
+
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        code = normalise(text)
+        return self.filter(Q(name_en__icontains=text) | Q(name_zh__icontains=text) | Q(credit_code__startswith=code))
+
+
+class Enterprise(BilingualNameMixin, models.Model):
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    sector = models.CharField(_("sector"), max_length=1, choices=Sector.choices, default=Sector.C)
+    province = models.ForeignKey(
+        Province, verbose_name=_("province"), on_delete=models.PROTECT, related_name="enterprises"
+    )
+    city = models.CharField(_("city"), max_length=100)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    employees_female = models.PositiveIntegerField(_("female employees"), default=0)
+    employees_male = models.PositiveIntegerField(_("male employees"), default=0)
+    status = models.CharField(
+        _("programme status"), max_length=20, choices=ProgrammeStatus.choices, default=ProgrammeStatus.PROSPECT
+    )
+    status_date = models.DateField(_("status since"), null=True, blank=True)
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible coordinator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coordinated_enterprises",
+        limit_choices_to={"role": "coordinator"},
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("belongs to (group)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    is_pilot_unit = models.BooleanField(_("pilot unit"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name_en"]
+        indexes = [
+            models.Index(fields=["province", "status"]),
+            models.Index(fields=["name_en"]),
+            models.Index(fields=["archived_at"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.credit_code = normalise(self.credit_code)
+        super().save(*args, **kwargs)
+
+    @property
+    def employees_total(self):
+        return self.employees_female + self.employees_male
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+    def ancestors(self):
+        """Parents up to the top group, nearest first (a handful of rows at most)."""
+        chain, node, seen = [], self.parent, {self.pk}
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
+
+
+class EnterpriseChildQuerySet(ScopedQuerySet):
+    """Records that belong to an enterprise are seen and changed with it."""
+
+    def visible_to(self, user):
+        return self.filter(enterprise__in=Enterprise.objects.visible_to(user))
+
+    def editable_by(self, user):
+        return self.filter(enterprise__in=Enterprise.objects.editable_by(user))
+
+
+class EITMemberQuerySet(EnterpriseChildQuerySet):
+    def current(self):
+        return self.filter(left_on__isnull=True)
+
+
+class EITMember(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="eit_members"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    side = models.CharField(_("side"), max_length=20, choices=Side.choices)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_secretary = models.BooleanField(_("EIT secretary"), default=False)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = EITMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("EIT member")
+        verbose_name_plural = _("EIT members")
+        ordering = ["-is_secretary", "side", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"],
+                condition=Q(is_secretary=True, left_on__isnull=True),
+                name="one_active_eit_secretary",
+                violation_error_message=_("This enterprise already has an EIT secretary."),
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="eit_member_left_after_joined",
+                violation_error_message=_("The date left cannot be before the date joined."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_current(self):
+        return self.left_on is None
+
+
+class EITMeeting(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="eit_meetings"
+    )
+    held_on = models.DateField(_("date"))
+    attendees = models.ManyToManyField(EITMember, verbose_name=_("attendees"), blank=True, related_name="meetings")
+    topics = models.TextField(_("topics"))
+    decisions = models.TextField(_("decisions"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = EnterpriseChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("EIT meeting")
+        verbose_name_plural = _("EIT meetings")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return f"{self.held_on:%Y-%m-%d}"
+
+
+class ModuleArea(models.TextChoices):
+    """The five SCORE modules, as areas a suggestion belongs to."""
+
+    WC = "WC", _("Workplace cooperation")
+    QM = "QM", _("Quality management")
+    CP = "CP", _("Cleaner production")
+    WM = "WM", _("Workforce management")
+    OSH = "OSH", _("Occupational safety and health")
+
+
+class SuggestionStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    IMPLEMENTED = "implemented", _("Implemented")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Suggestion(models.Model):
+    """A staff suggestion on the enterprise's "golden ideas" board (金点子)."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="suggestions"
+    )
+    submitted_by = models.CharField(_("suggested by"), max_length=100)
+    submitted_on = models.DateField(_("date"))
+    area = models.CharField(_("module area"), max_length=4, choices=ModuleArea.choices)
+    title = models.CharField(_("suggestion"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.SUBMITTED
+    )
+    estimated_savings = models.DecimalField(
+        _("estimated savings (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    realised_savings = models.DecimalField(
+        _("realised savings (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+
+    objects = EnterpriseChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        ordering = ["-submitted_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(estimated_savings__isnull=True) | Q(estimated_savings__gte=0),
+                name="suggestion_estimated_savings_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(realised_savings__isnull=True) | Q(realised_savings__gte=0),
+                name="suggestion_realised_savings_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
