@@ -1,11 +1,13 @@
 from django import forms
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from score_portal.audit import audit_log
 from score_portal.forms import StyledFormMixin
-from score_portal.models import AuditEvent, Role
+from score_portal.models import AuditEvent, Role, User
 
-from .models import Province
+from .credit_code import validate_credit_code
+from .models import EITMeeting, EITMember, Enterprise, ProgrammeStatus, Province, Sector, Suggestion
 
 
 class CoordinatorProvincesForm(StyledFormMixin, forms.Form):
@@ -48,3 +50,206 @@ class CoordinatorProvincesForm(StyledFormMixin, forms.Form):
             before=sorted(p.code for p in current),
             after=sorted(p.code for p in chosen),
         )
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+NUMBER_ERRORS = {"invalid": _("Enter a number, such as 1200 or 35.5; text such as “N/A” is not accepted.")}
+
+
+class EnterpriseFilterForm(StyledFormMixin, forms.Form):
+    SORTS = [
+        ("name", _("Name")),
+        ("-updated", _("Recently changed")),
+        ("province", _("Province")),
+        ("status", _("Status")),
+        ("-employees", _("Employees")),
+    ]
+    q = forms.CharField(label=_("Search"), required=False)
+    province = forms.ModelChoiceField(label=_("Province"), queryset=Province.objects.none(), required=False)
+    city = forms.CharField(label=_("City"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    pilot = forms.ChoiceField(
+        label=_("Pilot unit"), required=False, choices=[("", _("All")), ("yes", _("Pilot units")), ("no", _("Others"))]
+    )
+    group = forms.ModelChoiceField(label=_("Group"), queryset=Enterprise.objects.none(), required=False)
+    archived = forms.BooleanField(label=_("Show archived"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = Province.objects.visible_to(user)
+        self.fields["province"].empty_label = _("All provinces")
+        self.fields["status"].choices = [("", _("All statuses")), *ProgrammeStatus.choices]
+        self.fields["sector"].choices = [("", _("All sectors")), *Sector.choices]
+        self.fields["group"].queryset = Enterprise.objects.visible_to(user).filter(children__isnull=False).distinct()
+        self.fields["group"].empty_label = _("All groups")
+        for name in ("province", "status", "sector", "pilot", "group", "sort"):
+            self.fields[name].widget.attrs["data-autosubmit"] = ""
+
+    ORDERING = {
+        "name": ["name_en"],
+        "-updated": ["-updated_at"],
+        "province": ["province__code", "name_en"],
+        "status": ["status", "name_en"],
+        "-employees": [(F("employees_female") + F("employees_male")).desc(), "name_en"],
+    }
+
+    def filter(self, queryset):
+        data = self.cleaned_data if self.is_valid() else {}
+        if not data.get("archived"):
+            queryset = queryset.active()
+        queryset = queryset.search(data.get("q"))
+        if data.get("province"):
+            queryset = queryset.filter(province=data["province"])
+        if data.get("city"):
+            queryset = queryset.filter(city__icontains=data["city"].strip())
+        if data.get("status"):
+            queryset = queryset.filter(status=data["status"])
+        if data.get("sector"):
+            queryset = queryset.filter(sector=data["sector"])
+        if data.get("pilot") == "yes":
+            queryset = queryset.filter(is_pilot_unit=True)
+        elif data.get("pilot") == "no":
+            queryset = queryset.filter(is_pilot_unit=False)
+        if data.get("group"):
+            group = data["group"]
+            queryset = queryset.filter(descendant_of(group))
+        return queryset.order_by(*self.ORDERING.get(data.get("sort") or "name", ["name_en"]), "pk")
+
+
+def descendant_of(group):
+    """Enterprises under a group, down to three levels (group -> company -> centre)."""
+    return Q(pk=group.pk) | Q(parent=group) | Q(parent__parent=group) | Q(parent__parent__parent=group)
+
+
+class EnterpriseForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Enterprise
+        fields = [
+            "name_en",
+            "name_zh",
+            "credit_code",
+            "sector",
+            "province",
+            "city",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "employees_female",
+            "employees_male",
+            "status",
+            "status_date",
+            "coordinator",
+            "parent",
+            "is_pilot_unit",
+            "notes",
+        ]
+        widgets = {"status_date": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "credit_code": _("18 characters, as on the business licence (统一社会信用代码)."),
+            "parent": _("The group or company this enterprise belongs to, if any."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = Province.objects.visible_to(user)
+        parents = Enterprise.objects.visible_to(user).active()
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents.select_related(None).only("pk", "name_en", "name_zh")
+        self.fields["coordinator"].queryset = User.objects.filter(role=Role.COORDINATOR, is_active=True)
+        for name in ("employees_female", "employees_male"):
+            self.fields[name].error_messages.update(NUMBER_ERRORS)
+
+    def clean_credit_code(self):
+        return validate_credit_code(self.cleaned_data["credit_code"])
+
+    def clean(self):
+        data = super().clean()
+        parent = data.get("parent")
+        if parent and self.instance.pk:
+            node, seen = parent, set()
+            while node is not None and node.pk not in seen:
+                if node.pk == self.instance.pk:
+                    self.add_error("parent", _("An enterprise cannot belong to one of its own members."))
+                    break
+                seen.add(node.pk)
+                node = node.parent
+        return data
+
+
+class EITMemberForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = EITMember
+        fields = ["name", "position", "side", "sex", "phone", "is_secretary", "joined_on", "left_on"]
+        widgets = {"joined_on": DATE, "left_on": DATE}
+        help_texts = {"is_secretary": _("The current secretary hands over when another member is made secretary.")}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("left_on") and data.get("joined_on") and data["left_on"] < data["joined_on"]:
+            self.add_error("left_on", _("The date left cannot be before the date joined."))
+        if data.get("left_on") and data.get("is_secretary"):
+            self.add_error("is_secretary", _("A member who has left cannot be the secretary."))
+        return data
+
+    def validate_constraints(self, exclude=None):
+        # The one-secretary rule is kept by the service (the old secretary hands over).
+        pass
+
+
+class EITMeetingForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = EITMeeting
+        fields = ["held_on", "attendees", "topics", "decisions"]
+        widgets = {
+            "held_on": DATE,
+            "attendees": forms.CheckboxSelectMultiple,
+            "topics": forms.Textarea(attrs={"rows": 3}),
+            "decisions": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = enterprise.eit_members.current()
+
+
+class SuggestionForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Suggestion
+        fields = [
+            "title",
+            "submitted_by",
+            "submitted_on",
+            "area",
+            "status",
+            "description",
+            "estimated_savings",
+            "realised_savings",
+        ]
+        widgets = {"submitted_on": DATE, "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("estimated_savings", "realised_savings"):
+            self.fields[name].error_messages.update(NUMBER_ERRORS)
+            self.fields[name].min_value = 0
+            self.fields[name].widget.attrs.update({"min": "0", "step": "0.01", "inputmode": "decimal"})
+
+    def clean(self):
+        data = super().clean()
+        for name in ("estimated_savings", "realised_savings"):
+            if data.get(name) is not None and data[name] < 0:
+                self.add_error(name, _("Savings cannot be negative."))
+        return data
+
+
+class ImportForm(StyledFormMixin, forms.Form):
+    KIND_CHOICES = [("enterprises", _("Enterprises")), ("eit", _("EIT members"))]
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=KIND_CHOICES, widget=forms.RadioSelect)
+    file = forms.FileField(
+        label=_("File (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+    )

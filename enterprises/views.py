@@ -1,10 +1,25 @@
-from django.db.models import Count, Prefetch
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import ListView
 
-from score_portal.access import RoleRequiredMixin
-from score_portal.models import Role, User
+from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
+from score_portal.audit import audit_log
+from score_portal.models import AuditEvent, Role, User
+from score_portal.views import next_url
 
-from .models import Province
+from . import importing, services
+from .forms import EITMeetingForm, EITMemberForm, EnterpriseFilterForm, EnterpriseForm, ImportForm, SuggestionForm
+from .history import enterprise_history
+from .models import EITMeeting, EITMember, Enterprise, ProgrammeStatus, Province, Suggestion, SuggestionStatus
+from .spreadsheets import EIT_COLUMNS, ENTERPRISE_COLUMNS, SpreadsheetError, read_table, write_csv, write_xlsx
+
+STAFF = (Role.ADMINISTRATOR, Role.COORDINATOR)
 
 
 def provinces_panel_context(request):
@@ -15,6 +30,16 @@ def provinces_panel_context(request):
     return {"provinces": provinces}
 
 
+def enterprises_panel_context(request):
+    enterprises = Enterprise.objects.visible_to(request.user).active()
+    counts = dict(enterprises.order_by().values_list("status").annotate(n=Count("pk")))
+    return {
+        "status_counts": [(value, label, counts.get(value, 0)) for value, label in ProgrammeStatus.choices],
+        "total": sum(counts.values()),
+        "pilot_units": enterprises.filter(is_pilot_unit=True).count(),
+    }
+
+
 class ProvinceListView(RoleRequiredMixin, ListView):
     roles = (Role.ADMINISTRATOR,)
     template_name = "enterprises/province_list.html"
@@ -23,6 +48,286 @@ class ProvinceListView(RoleRequiredMixin, ListView):
         coordinators = User.objects.filter(role=Role.COORDINATOR)
         return (
             Province.objects.visible_to(self.request.user)
-            .annotate(coordinator_count=Count("coordinators"))
+            .annotate(enterprise_count=Count("enterprises", filter=Q(enterprises__archived_at__isnull=True)))
             .prefetch_related(Prefetch("coordinators", queryset=coordinators))
         )
+
+
+def filtered_enterprises(request):
+    form = EnterpriseFilterForm(request.GET or None, user=request.user)
+    queryset = form.filter(Enterprise.objects.visible_to(request.user))
+    return form, queryset
+
+
+class EnterpriseListView(RoleRequiredMixin, ListView):
+    roles = STAFF
+    template_name = "enterprises/list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filters, queryset = filtered_enterprises(self.request)
+        return queryset.select_related("province", "parent")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filters=self.filters, **kwargs)
+
+
+class EnterpriseExportView(RoleRequiredMixin, View):
+    roles = STAFF
+
+    def get(self, request, fmt):
+        if fmt not in {"csv", "xlsx"}:
+            raise Http404
+        _filters, queryset = filtered_enterprises(request)
+        rows = [export_row(e) for e in queryset.select_related("province", "parent")]
+        stamp = timezone.localdate().isoformat()
+        audit_log(action=AuditEvent.Action.EXPORTED, actor=request.user, request=request, rows=len(rows), format=fmt)
+        if fmt == "csv":
+            response = HttpResponse(write_csv(ENTERPRISE_COLUMNS, rows), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                write_xlsx(ENTERPRISE_COLUMNS, rows, _("Enterprises")),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="enterprises-{stamp}.{fmt}"'
+        return response
+
+
+def export_row(e):
+    return [
+        e.credit_code,
+        e.name_en,
+        e.name_zh,
+        e.province.code,
+        e.city,
+        e.sector,
+        e.get_status_display(),
+        e.status_date.isoformat() if e.status_date else "",
+        e.parent.credit_code if e.parent else "",
+        _("yes") if e.is_pilot_unit else _("no"),
+        e.address,
+        e.contact_name,
+        e.contact_phone,
+        e.contact_email,
+        e.employees_female,
+        e.employees_male,
+        e.notes,
+    ]
+
+
+class EnterpriseDetailView(RoleRequiredMixin, View):
+    roles = STAFF
+
+    def get(self, request, pk):
+        enterprise = get_visible_or_404(
+            Enterprise.objects.select_related("province", "coordinator", "parent__parent__parent"), request.user, pk=pk
+        )
+        members = enterprise.eit_members.all()
+        suggestions = enterprise.suggestions.all()
+        totals = suggestions.aggregate(
+            estimated=Sum("estimated_savings"),
+            realised=Sum("realised_savings"),
+            implemented=Count("pk", filter=Q(status=SuggestionStatus.IMPLEMENTED)),
+        )
+        context = {
+            "enterprise": enterprise,
+            "can_edit": Enterprise.objects.editable_by(request.user).filter(pk=pk).exists(),
+            "ancestors": list(reversed(enterprise.ancestors())),
+            "children": Enterprise.objects.visible_to(request.user).filter(parent=enterprise).order_by("name_en"),
+            "current_members": [m for m in members if m.is_current],
+            "former_members": [m for m in members if not m.is_current],
+            "meetings": enterprise.eit_meetings.prefetch_related("attendees")[:20],
+            "suggestions": suggestions,
+            "suggestion_totals": totals,
+            "history": enterprise_history(enterprise),
+            "tab": request.GET.get("tab", "overview"),
+        }
+        return render(request, "enterprises/detail.html", context)
+
+
+class EnterpriseFormView(RoleRequiredMixin, View):
+    roles = STAFF
+    template_name = "enterprises/form.html"
+
+    def get_instance(self, request, pk):
+        return get_editable_or_404(Enterprise.objects, request.user, pk=pk) if pk else None
+
+    def get(self, request, pk=None):
+        instance = self.get_instance(request, pk)
+        return render(request, self.template_name, {"form": EnterpriseForm(instance=instance, user=request.user)})
+
+    def post(self, request, pk=None):
+        instance = self.get_instance(request, pk)
+        form = EnterpriseForm(request.POST, instance=instance, user=request.user)
+        if not form.is_valid():
+            messages.error(request, _("Please correct the errors below; nothing has been saved."))
+            return render(request, self.template_name, {"form": form})
+        service = services.enterprise_update if instance else services.enterprise_create
+        enterprise = service(actor=request.user, form=form, request=request)
+        messages.success(request, _("%(name)s saved.") % {"name": enterprise})
+        return redirect(next_url(request, reverse("enterprises:detail", args=[enterprise.pk])))
+
+
+class EnterpriseArchiveView(RoleRequiredMixin, View):
+    """GET asks for confirmation; POST archives (or restores)."""
+
+    roles = STAFF
+    restore = False
+
+    def get(self, request, pk):
+        enterprise = get_editable_or_404(Enterprise.objects, request.user, pk=pk)
+        return render(request, "enterprises/archive_confirm.html", {"enterprise": enterprise, "restore": self.restore})
+
+    def post(self, request, pk):
+        enterprise = get_editable_or_404(Enterprise.objects, request.user, pk=pk)
+        if self.restore:
+            services.enterprise_restore(actor=request.user, enterprise=enterprise, request=request)
+            messages.success(request, _("%(name)s restored.") % {"name": enterprise})
+        else:
+            services.enterprise_archive(actor=request.user, enterprise=enterprise, request=request)
+            messages.success(
+                request, _("%(name)s archived; it is hidden from lists until restored.") % {"name": enterprise}
+            )
+        return redirect("enterprises:detail", pk=enterprise.pk)
+
+
+class EnterpriseChildFormView(RoleRequiredMixin, View):
+    """Add or edit a record that belongs to an enterprise (EIT member, meeting, suggestion)."""
+
+    roles = STAFF
+    template_name = "enterprises/child_form.html"
+    model = None
+    form_class = None
+    service = None
+    tab = ""
+    title = ""
+
+    def setup_objects(self, request, pk, item=None):
+        self.enterprise = get_editable_or_404(Enterprise.objects, request.user, pk=pk)
+        self.instance = (
+            get_editable_or_404(self.model.objects.filter(enterprise=self.enterprise), request.user, pk=item)
+            if item
+            else None
+        )
+
+    def make_form(self, data=None):
+        kwargs = {"enterprise": self.enterprise} if self.form_class is EITMeetingForm else {}
+        return self.form_class(data, instance=self.instance, **kwargs)
+
+    def render_form(self, request, form):
+        context = {"form": form, "enterprise": self.enterprise, "title": self.title, "tab": self.tab}
+        return render(request, self.template_name, context)
+
+    def get(self, request, pk, item=None):
+        self.setup_objects(request, pk, item)
+        return self.render_form(request, self.make_form())
+
+    def post(self, request, pk, item=None):
+        self.setup_objects(request, pk, item)
+        form = self.make_form(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please correct the errors below; nothing has been saved."))
+            return self.render_form(request, form)
+        type(self).service(actor=request.user, form=form, enterprise=self.enterprise, request=request)
+        messages.success(request, _("Saved."))
+        return redirect(reverse("enterprises:detail", args=[self.enterprise.pk]) + f"?tab={self.tab}#{self.tab}")
+
+
+class EITMemberFormView(EnterpriseChildFormView):
+    model = EITMember
+    form_class = EITMemberForm
+    service = staticmethod(services.eit_member_save)
+    tab = "eit"
+
+    @property
+    def title(self):
+        return _("EIT member")
+
+
+class EITMeetingFormView(EnterpriseChildFormView):
+    model = EITMeeting
+    form_class = EITMeetingForm
+    service = staticmethod(services.meeting_record)
+    tab = "meetings"
+
+    @property
+    def title(self):
+        return _("EIT meeting")
+
+
+class SuggestionFormView(EnterpriseChildFormView):
+    model = Suggestion
+    form_class = SuggestionForm
+    service = staticmethod(services.suggestion_save)
+    tab = "suggestions"
+
+    @property
+    def title(self):
+        return _("Suggestion")
+
+
+class ImportView(RoleRequiredMixin, View):
+    roles = STAFF
+    session_key = "enterprise_import"
+
+    def get(self, request):
+        return render(request, "enterprises/import.html", {"form": ImportForm(initial={"kind": "enterprises"})})
+
+    def post(self, request):
+        form = ImportForm(request.POST, request.FILES)
+        context = {"form": form}
+        if form.is_valid():
+            kind = form.cleaned_data["kind"]
+            upload = form.cleaned_data["file"]
+            columns, check, _write = importing.KINDS[kind]
+            try:
+                table, unknown = read_table(upload, columns)
+            except SpreadsheetError as exc:
+                form.add_error("file", str(exc))
+            else:
+                _rows, errors, summary = check(table, request.user)
+                context.update({"errors": errors, "summary": summary, "unknown": unknown, "kind": kind})
+                if not errors:
+                    token = importing.stash(user=request.user, kind=kind, table=table, filename=upload.name)
+                    request.session[self.session_key] = token
+                    context.update({"token": token, "preview": table[:10], "columns": columns, "total": len(table)})
+        return render(request, "enterprises/import.html", context)
+
+
+class ImportConfirmView(RoleRequiredMixin, View):
+    roles = STAFF
+
+    def post(self, request):
+        token = request.POST.get("token", "")
+        payload = importing.unstash(user=request.user, token=token)
+        if payload is None or request.session.get(ImportView.session_key) != token:
+            messages.error(request, _("This import has expired or was already done; upload the file again."))
+            return redirect("enterprises:import")
+        summary, errors = importing.import_apply(
+            actor=request.user,
+            kind=payload["kind"],
+            table=payload["table"],
+            filename=payload["filename"],
+            request=request,
+        )
+        if errors:
+            context = {"form": ImportForm(initial={"kind": payload["kind"]}), "errors": errors, "summary": summary}
+            return render(request, "enterprises/import.html", context)
+        importing.discard(token)
+        request.session.pop(ImportView.session_key, None)
+        messages.success(request, _("Import done: %(added)s added, %(updated)s updated.") % summary)
+        return redirect("enterprises:list")
+
+
+class ImportTemplateView(RoleRequiredMixin, View):
+    roles = STAFF
+
+    def get(self, request, kind):
+        columns = EIT_COLUMNS if kind == "eit" else ENTERPRISE_COLUMNS
+        title = _("EIT members") if kind == "eit" else _("Enterprises")
+        response = HttpResponse(
+            write_xlsx(columns, [], title),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="template-{kind}.xlsx"'
+        return response

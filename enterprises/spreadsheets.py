@@ -1,0 +1,219 @@
+"""Reading and writing the registry as spreadsheets (.xlsx and .csv).
+
+One column list serves the template, the export and the import, so an exported
+file imports back unchanged. Headers carry both languages ("Credit code /
+统一社会信用代码"); either language alone is also understood.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    label: object  # lazy translation: the header in English and in Chinese
+    required: bool = False
+
+    def headers(self):
+        with translation.override("en"):
+            en = str(self.label)
+        with translation.override("zh-hans"):
+            zh = str(self.label)
+        return en, zh
+
+    def header(self):
+        en, zh = self.headers()
+        return f"{en} / {zh}"
+
+
+ENTERPRISE_COLUMNS = [
+    Column("credit_code", _lazy("Credit code"), True),
+    Column("name_en", _lazy("Name (English)"), True),
+    Column("name_zh", _lazy("Name (Chinese)"), True),
+    Column("province", _lazy("Province"), True),
+    Column("city", _lazy("City"), True),
+    Column("sector", _lazy("Sector"), True),
+    Column("status", _lazy("Programme status"), True),
+    Column("status_date", _lazy("Status since")),
+    Column("parent", _lazy("Group (credit code)")),
+    Column("is_pilot_unit", _lazy("Pilot unit")),
+    Column("address", _lazy("Address")),
+    Column("contact_name", _lazy("Contact person")),
+    Column("contact_phone", _lazy("Contact phone")),
+    Column("contact_email", _lazy("Contact email")),
+    Column("employees_female", _lazy("Female employees")),
+    Column("employees_male", _lazy("Male employees")),
+    Column("notes", _lazy("Notes")),
+]
+
+EIT_COLUMNS = [
+    Column("enterprise", _lazy("Enterprise credit code"), True),
+    Column("name", _lazy("Name"), True),
+    Column("position", _lazy("Position")),
+    Column("side", _lazy("Side"), True),
+    Column("sex", _lazy("Sex"), True),
+    Column("phone", _lazy("Phone")),
+    Column("is_secretary", _lazy("EIT secretary")),
+    Column("joined_on", _lazy("Joined on"), True),
+    Column("left_on", _lazy("Left on")),
+]
+
+
+class SpreadsheetError(Exception):
+    """The file as a whole cannot be read; the message is for the user."""
+
+
+def neutralise(value):
+    """A cell that a spreadsheet would run as a formula is written as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unneutralise(value):
+    if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_START:
+        return value[1:]
+    return value
+
+
+def _match_headers(header_row, columns):
+    """Map column index -> field from a header row in either or both languages."""
+    known = {}
+    for column in columns:
+        en, zh = column.headers()
+        for name in (column.header(), en, zh):
+            known[name.strip().casefold()] = column.field
+    mapping, unknown = {}, []
+    for index, cell in enumerate(header_row):
+        text = str(cell or "").strip()
+        if not text:
+            continue
+        field = known.get(text.casefold())
+        if field is None:
+            unknown.append(text)
+        else:
+            mapping[index] = field
+    missing = [c for c in columns if c.required and c.field not in mapping.values()]
+    if missing:
+        raise SpreadsheetError(
+            _("The file lacks these columns: %(columns)s. Start from the template.")
+            % {"columns": "; ".join(c.header() for c in missing)}
+        )
+    return mapping, unknown
+
+
+def _rows_from_xlsx(data):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise SpreadsheetError(_("This .xlsx file cannot be opened: it is damaged or not a spreadsheet.")) from exc
+    sheet = workbook.worksheets[0]
+    rows = []
+    for row in sheet.iter_rows(values_only=True):
+        rows.append(list(row))
+        if len(rows) > MAX_ROWS + 1:
+            break
+    workbook.close()
+    return rows
+
+
+def _rows_from_csv(data):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise SpreadsheetError(_("This file is neither an .xlsx spreadsheet nor a CSV text file."))
+    if "\x00" in text:
+        raise SpreadsheetError(_("This file is neither an .xlsx spreadsheet nor a CSV text file."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+def read_table(uploaded, columns):
+    """Rows of the upload as [(row number, {field: text})], checked as a whole.
+
+    The kind of file is told by its content, not its name: an .xlsx is a ZIP
+    archive; anything else must be text.
+    """
+    if uploaded.size > MAX_BYTES:
+        raise SpreadsheetError(
+            _("The file is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": round(uploaded.size / 1024 / 1024, 1), "limit": MAX_BYTES // 1024 // 1024}
+        )
+    data = uploaded.read()
+    rows = _rows_from_xlsx(data) if data[:4] == b"PK\x03\x04" else _rows_from_csv(data)
+    rows = [r for r in rows if any(str(c).strip() for c in r if c is not None)]
+    if not rows:
+        raise SpreadsheetError(_("The file is empty."))
+    if len(rows) - 1 > MAX_ROWS:
+        raise SpreadsheetError(
+            _("The file has more than %(max)s rows; split it into smaller files.") % {"max": MAX_ROWS}
+        )
+    mapping, unknown = _match_headers(rows[0], columns)
+    table = []
+    for number, row in enumerate(rows[1:], start=2):
+        values = {}
+        for index, field in mapping.items():
+            cell = row[index] if index < len(row) else None
+            values[field] = unneutralise(_cell_text(cell))
+        table.append((number, values))
+    return table, unknown
+
+
+def _cell_text(cell):
+    if cell is None:
+        return ""
+    if hasattr(cell, "date") and hasattr(cell, "isoformat"):
+        return cell.date().isoformat() if hasattr(cell, "hour") else cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def write_xlsx(columns, rows, sheet_title):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    sheet.append([c.header() for c in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([neutralise(v) for v in row])
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(14, len(column.header()))
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def write_csv(columns, rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.header() for c in columns])
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
+    # The byte-order mark makes Excel read the file as UTF-8, so Chinese shows correctly.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
