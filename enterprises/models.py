@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from score_portal.access import ScopedQuerySet
@@ -75,11 +76,11 @@ class Sector(models.TextChoices):
 
 
 class ProgrammeStatus(models.TextChoices):
-    PROSPECT = "prospect", _("Prospect")
-    ENROLLED = "enrolled", _("Enrolled")
-    ACTIVE = "active", _("Active")
-    COMPLETED = "completed", _("Completed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    PROSPECT = "prospect", pgettext_lazy("programme status", "Prospect")
+    ENROLLED = "enrolled", pgettext_lazy("programme status", "Enrolled")
+    ACTIVE = "active", pgettext_lazy("programme status", "Active")
+    COMPLETED = "completed", pgettext_lazy("programme status", "Completed")
+    WITHDRAWN = "withdrawn", pgettext_lazy("programme status", "Withdrawn")
 
 
 class Sex(models.TextChoices):

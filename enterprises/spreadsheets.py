@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -38,35 +38,35 @@ class Column:
 
 
 ENTERPRISE_COLUMNS = [
-    Column("credit_code", _lazy("Credit code"), True),
-    Column("name_en", _lazy("Name (English)"), True),
-    Column("name_zh", _lazy("Name (Chinese)"), True),
-    Column("province", _lazy("Province"), True),
-    Column("city", _lazy("City"), True),
-    Column("sector", _lazy("Sector"), True),
-    Column("status", _lazy("Programme status"), True),
-    Column("status_date", _lazy("Status since")),
-    Column("parent", _lazy("Group (credit code)")),
-    Column("is_pilot_unit", _lazy("Pilot unit")),
-    Column("address", _lazy("Address")),
-    Column("contact_name", _lazy("Contact person")),
-    Column("contact_phone", _lazy("Contact phone")),
-    Column("contact_email", _lazy("Contact email")),
-    Column("employees_female", _lazy("Female employees")),
-    Column("employees_male", _lazy("Male employees")),
-    Column("notes", _lazy("Notes")),
+    Column("credit_code", gettext_lazy("Credit code"), True),
+    Column("name_en", gettext_lazy("Name (English)"), True),
+    Column("name_zh", gettext_lazy("Name (Chinese)"), True),
+    Column("province", gettext_lazy("Province"), True),
+    Column("city", gettext_lazy("City"), True),
+    Column("sector", gettext_lazy("Sector"), True),
+    Column("status", gettext_lazy("Programme status"), True),
+    Column("status_date", gettext_lazy("Status since")),
+    Column("parent", gettext_lazy("Group (credit code)")),
+    Column("is_pilot_unit", gettext_lazy("Pilot unit")),
+    Column("address", gettext_lazy("Address")),
+    Column("contact_name", gettext_lazy("Contact person")),
+    Column("contact_phone", gettext_lazy("Contact phone")),
+    Column("contact_email", gettext_lazy("Contact email")),
+    Column("employees_female", gettext_lazy("Female employees")),
+    Column("employees_male", gettext_lazy("Male employees")),
+    Column("notes", gettext_lazy("Notes")),
 ]
 
 EIT_COLUMNS = [
-    Column("enterprise", _lazy("Enterprise credit code"), True),
-    Column("name", _lazy("Name"), True),
-    Column("position", _lazy("Position")),
-    Column("side", _lazy("Side"), True),
-    Column("sex", _lazy("Sex"), True),
-    Column("phone", _lazy("Phone")),
-    Column("is_secretary", _lazy("EIT secretary")),
-    Column("joined_on", _lazy("Joined on"), True),
-    Column("left_on", _lazy("Left on")),
+    Column("enterprise", gettext_lazy("Enterprise credit code"), True),
+    Column("name", gettext_lazy("Name"), True),
+    Column("position", gettext_lazy("Position")),
+    Column("side", gettext_lazy("Side"), True),
+    Column("sex", gettext_lazy("Sex"), True),
+    Column("phone", gettext_lazy("Phone")),
+    Column("is_secretary", gettext_lazy("EIT secretary")),
+    Column("joined_on", gettext_lazy("Joined on"), True),
+    Column("left_on", gettext_lazy("Left on")),
 ]
 
 
