@@ -11,6 +11,7 @@ from django.views.generic import ListView
 from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
 from score_portal.audit import audit_log
 from score_portal.models import AuditEvent, Role, User
+from score_portal.registry import registry
 from score_portal.views import next_url
 
 from . import importing, services
@@ -122,6 +123,7 @@ class EnterpriseDetailView(RoleRequiredMixin, View):
         enterprise = get_visible_or_404(
             Enterprise.objects.select_related("province", "coordinator", "parent__parent__parent"), request.user, pk=pk
         )
+        tab = request.GET.get("tab", "overview")
         members = enterprise.eit_members.all()
         suggestions = enterprise.suggestions.all()
         totals = suggestions.aggregate(
@@ -139,9 +141,14 @@ class EnterpriseDetailView(RoleRequiredMixin, View):
             "meetings": enterprise.eit_meetings.prefetch_related("attendees")[:20],
             "suggestions": suggestions,
             "suggestion_totals": totals,
-            "history": enterprise_history(enterprise),
-            "tab": request.GET.get("tab", "overview"),
+            "tab": tab,
+            "extra_tabs": registry.enterprise_tabs,
         }
+        if tab == "history":
+            context["history"] = enterprise_history(enterprise)
+        for extra in registry.enterprise_tabs:
+            if extra.key == tab:
+                context.update(extra_tab=extra, **extra.context(request, enterprise))
         return render(request, "enterprises/detail.html", context)
 
 

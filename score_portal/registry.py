@@ -1,6 +1,7 @@
-"""Extension points through which higher apps add to the core's pages without
-the core importing them: navigation entries, home-page panels and the scope
-(provinces, assignments) shown on a user's form."""
+"""Extension points through which higher apps add to lower apps' pages without
+being imported by them: navigation entries, home-page panels, the scope
+(provinces, assignments) shown on a user's form, demo seeders and tabs of the
+enterprise page."""
 
 from dataclasses import dataclass, field
 
@@ -22,12 +23,24 @@ class HomePanel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class EnterpriseTab:
+    """A tab of the enterprise page contributed by a higher app."""
+
+    key: str
+    label: str
+    template: str
+    context: object  # callable(request, enterprise) -> dict
+    order: int = 100
+
+
 @dataclass
 class Registry:
     nav: list[NavEntry] = field(default_factory=list)
     panels: list[HomePanel] = field(default_factory=list)
     scope_forms: list[type] = field(default_factory=list)
     seeders: list = field(default_factory=list)  # callables(stdout, scale), in app order
+    enterprise_tabs: list[EnterpriseTab] = field(default_factory=list)
 
     def add_nav(self, entry):
         self.nav.append(entry)
@@ -42,6 +55,10 @@ class Registry:
 
     def add_seeder(self, seeder):
         self.seeders.append(seeder)
+
+    def add_enterprise_tab(self, tab):
+        self.enterprise_tabs.append(tab)
+        self.enterprise_tabs.sort(key=lambda t: t.order)
 
 
 registry = Registry()

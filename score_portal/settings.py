@@ -38,6 +38,7 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 INSTALLED_APPS = [
     "score_portal",
     "enterprises",
+    "modules",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

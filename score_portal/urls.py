@@ -22,5 +22,6 @@ urlpatterns = [
     path("audit/", views.AuditLogView.as_view(), name="audit_log"),
     path("health/", health, name="health"),
     path("", include("enterprises.urls")),
+    path("", include("modules.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,201 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.forms import DATE, NUMBER_ERRORS
+from enterprises.models import Enterprise, Province
+from score_portal.forms import StyledFormMixin
+from score_portal.models import Role, User
+
+from .models import (
+    ClassroomSession,
+    Enrolment,
+    EnrolmentStatus,
+    Indicator,
+    Measurement,
+    Module,
+    Participant,
+    Source,
+)
+from .services import compulsory_first_problem
+
+MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+
+
+class MonthField(forms.DateField):
+    """A month as the browser's month picker sends it (2026-03), or a full date."""
+
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+    widget = MONTH
+
+    def to_python(self, value):
+        date = super().to_python(value)
+        return date.replace(day=1) if date else date
+
+
+class ModuleForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Module
+        fields = [
+            "code",
+            "order",
+            "name_en",
+            "name_zh",
+            "description",
+            "is_compulsory",
+            "classroom_days",
+            "consulting_visits",
+            "is_active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class IndicatorForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = ["module", "code", "name_en", "name_zh", "unit", "direction", "computation", "is_active"]
+        widgets = {"computation": forms.Textarea(attrs={"rows": 2})}
+
+
+class EnrolmentForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Enrolment
+        fields = ["module", "planned_on", "baseline_on", "fee", "fee_paid", "visits_planned"]
+        widgets = {"planned_on": DATE, "baseline_on": DATE}
+        help_texts = {"visits_planned": _("Leave empty to use the module's usual number.")}
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise = enterprise
+        self.fields["module"].queryset = Module.objects.filter(is_active=True)
+        self.fields["fee"].error_messages.update(NUMBER_ERRORS)
+        self.fields["fee"].min_value = 0
+        self.fields["planned_on"].initial = timezone.localdate
+
+    def clean(self):
+        data = super().clean()
+        module = data.get("module")
+        if module is None:
+            return data
+        if self.enterprise.enrolments.filter(module=module, status__in=["planned", "classroom", "consulting"]).exists():
+            self.add_error("module", _("This enterprise already has an open enrolment in this module."))
+        elif problem := compulsory_first_problem(self.enterprise, module):
+            self.add_error("module", problem)
+        if data.get("fee") is not None and data["fee"] < 0:
+            self.add_error("fee", _("The fee cannot be negative."))
+        return data
+
+    def validate_constraints(self, exclude=None):
+        # The enterprise is set by the service after validation; clean() checks the same rule.
+        pass
+
+
+class AdvanceForm(StyledFormMixin, forms.Form):
+    to_status = forms.ChoiceField(label=_("Move to"))
+    on_date = forms.DateField(label=_("Date"), widget=DATE, initial=timezone.localdate)
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, enrolment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [(s, EnrolmentStatus(s).label) for s in enrolment.next_statuses]
+
+
+class SessionForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = ClassroomSession
+        fields = ["module", "province", "venue", "starts_on", "ends_on", "capacity", "trainers", "notes"]
+        widgets = {
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "trainers": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = Province.objects.visible_to(user)
+        self.fields["module"].queryset = Module.objects.filter(is_active=True)
+        self.fields["trainers"].queryset = User.objects.filter(role=Role.CONSULTANT, is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on"):
+            if data["ends_on"] < data["starts_on"]:
+                self.add_error("ends_on", _("The last day cannot be before the first day."))
+            elif (data["ends_on"] - data["starts_on"]).days > 13:
+                self.add_error("ends_on", _("A classroom session lasts at most two weeks."))
+        return data
+
+
+class ParticipantForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Participant
+        fields = ["enterprise", "name", "side", "sex", "position"]
+
+    def __init__(self, *args, session, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = (
+            Enterprise.objects.visible_to(user).active().filter(province=session.province).order_by("name_en")
+        )
+
+
+class MeasurementForm(StyledFormMixin, forms.ModelForm):
+    period = MonthField(label=_("Month"))
+
+    class Meta:
+        model = Measurement
+        fields = ["indicator", "period", "value", "source"]
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise = enterprise
+        self.fields["indicator"].queryset = Indicator.objects.filter(is_active=True).select_related("module")
+        self.fields["value"].error_messages.update(NUMBER_ERRORS)
+        self.fields["value"].widget.attrs.update({"inputmode": "decimal", "step": "any"})
+        self.fields["source"].choices = [(Source.BASELINE, Source.BASELINE.label), (Source.IMPORT, _("Entered"))]
+
+    def clean(self):
+        data = super().clean()
+        indicator, source = data.get("indicator"), data.get("source")
+        if indicator and source == Source.BASELINE:
+            if Measurement.objects.filter(enterprise=self.enterprise, indicator=indicator, source=source).exists():
+                self.add_error("source", _("This enterprise already has a baseline for this KPI."))
+        elif indicator and source and data.get("period"):
+            clash = Measurement.objects.filter(
+                enterprise=self.enterprise, indicator=indicator, source=source, period=data["period"]
+            )
+            if clash.exists():
+                self.add_error("period", _("A value for this KPI and month is already recorded."))
+        return data
+
+    def validate_constraints(self, exclude=None):
+        pass  # checked in clean(): the enterprise is set by the service
+
+
+class TargetForm(StyledFormMixin, forms.Form):
+    indicator = forms.ModelChoiceField(label=_("KPI"), queryset=Indicator.objects.filter(is_active=True))
+    value = forms.DecimalField(label=_("Target value"), max_digits=16, decimal_places=4, error_messages=NUMBER_ERRORS)
+    target_date = forms.DateField(label=_("To reach by"), required=False, widget=DATE)
+
+
+class MatrixFilterForm(StyledFormMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    province = forms.ModelChoiceField(label=_("Province"), queryset=Province.objects.none(), required=False)
+    group = forms.ModelChoiceField(label=_("Group"), queryset=Enterprise.objects.none(), required=False)
+    pilot = forms.ChoiceField(
+        label=_("Pilot unit"), required=False, choices=[("", _("All")), ("yes", _("Pilot units")), ("no", _("Others"))]
+    )
+    module = forms.ModelChoiceField(label=_("Module"), queryset=Module.objects.none(), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = Province.objects.visible_to(user)
+        self.fields["province"].empty_label = _("All provinces")
+        self.fields["group"].queryset = Enterprise.objects.visible_to(user).filter(children__isnull=False).distinct()
+        self.fields["group"].empty_label = _("All groups")
+        self.fields["module"].queryset = Module.objects.filter(is_active=True)
+        self.fields["module"].empty_label = _("Any module")
+        self.fields["status"].choices = [("", _("Any status")), ("none", _("Not enrolled")), *EnrolmentStatus.choices]
+        for name in ("province", "group", "pilot", "module", "status"):
+            self.fields[name].widget.attrs["data-autosubmit"] = ""
