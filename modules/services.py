@@ -92,13 +92,43 @@ def session_save(*, actor, form, request=None):
     return session
 
 
+def _open_enrolment(enterprise_id, module_id):
+    return (
+        Enrolment.objects.select_for_update()
+        .filter(enterprise_id=enterprise_id, module_id=module_id, status__in=["planned", "classroom"])
+        .first()
+    )
+
+
 @transaction.atomic
 def participant_add(*, actor, form, session, request=None):
+    """Registering someone for the module's classroom session starts the enterprise's classroom step."""
     participant = form.save(commit=False)
     participant.session = session
     participant.save()
     audit_log(action=AuditEvent.Action.CREATED, actor=actor, target=participant, request=request, session=session.pk)
+    enrolment = _open_enrolment(participant.enterprise_id, session.module_id)
+    if enrolment is not None and enrolment.status == EnrolmentStatus.PLANNED:
+        on_date = max(session.starts_on, enrolment.planned_on)
+        enrolment_advance(
+            enrolment=enrolment,
+            to_status=EnrolmentStatus.CLASSROOM,
+            actor=actor,
+            on_date=on_date,
+            comment=_("Registered for the classroom session."),
+            request=request,
+        )
     return participant
+
+
+def classroom_complete_enterprises(session):
+    """Enterprises whose every participant attended every day of the session."""
+    days = set(session.days)
+    complete = {}
+    for participant in session.participants.prefetch_related("attendance"):
+        attended = {a.day for a in participant.attendance.all() if a.present}
+        complete[participant.enterprise_id] = complete.get(participant.enterprise_id, True) and attended >= days
+    return {enterprise for enterprise, done in complete.items() if done}
 
 
 @transaction.atomic
@@ -111,6 +141,27 @@ def attendance_record(*, actor, session, present, request=None):
             rows.append(Attendance(participant=participant, day=day, present=(participant.pk, day) in present))
     Attendance.objects.filter(participant__session=session).delete()
     Attendance.objects.bulk_create(rows)
+    # The classroom step is complete for an enterprise whose participants all attended: consulting begins.
+    for enterprise_id in classroom_complete_enterprises(session):
+        enrolment = _open_enrolment(enterprise_id, session.module_id)
+        if enrolment is None:
+            continue
+        if enrolment.status == EnrolmentStatus.PLANNED:
+            enrolment = enrolment_advance(
+                enrolment=enrolment,
+                to_status=EnrolmentStatus.CLASSROOM,
+                actor=actor,
+                on_date=max(session.starts_on, enrolment.planned_on),
+                request=request,
+            )
+        enrolment_advance(
+            enrolment=enrolment,
+            to_status=EnrolmentStatus.CONSULTING,
+            actor=actor,
+            on_date=max(session.ends_on, enrolment.status_date),
+            comment=_("Classroom training attended in full."),
+            request=request,
+        )
     audit_log(action=AuditEvent.Action.UPDATED, actor=actor, target=session, request=request, attendance=len(present))
 
 

@@ -361,7 +361,7 @@ class ProgressMatrixView(RoleRequiredMixin, View):
             "modules": modules,
             "rows": rows,
             "page_obj": page,
-            "columns": zip(modules, column_counts(enterprises, modules), strict=True),
+            "columns": list(zip(modules, column_counts(enterprises, modules), strict=True)),
         }
         return render(request, "modules/matrix.html", context)
 
