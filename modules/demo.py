@@ -6,6 +6,8 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.utils import timezone
+
 from enterprises.models import Enterprise
 
 from .models import (
@@ -185,7 +187,7 @@ def _seed_practices(enterprise, actor, rng):
 
 def _seed_participants(session, rng):
     enterprises = list(Enterprise.objects.filter(province=session.province, archived_at__isnull=True)[:5])
-    past = session.ends_on < datetime.date(2026, 11, 1)
+    past = session.ends_on < timezone.localdate()
     for enterprise in enterprises[: rng.randint(4, 5)]:
         for side in ("management", "management", "worker", "worker"):
             participant = Participant.objects.create(

@@ -15,6 +15,7 @@ from .models import (
     Measurement,
     Module,
     Participant,
+    Practice,
     Source,
 )
 from .services import compulsory_first_problem
@@ -55,6 +56,12 @@ class IndicatorForm(StyledFormMixin, forms.ModelForm):
         model = Indicator
         fields = ["module", "code", "name_en", "name_zh", "unit", "direction", "computation", "is_active"]
         widgets = {"computation": forms.Textarea(attrs={"rows": 2})}
+
+
+class PracticeForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Practice
+        fields = ["module", "code", "name_en", "name_zh"]
 
 
 class EnrolmentForm(StyledFormMixin, forms.ModelForm):
@@ -152,7 +159,16 @@ class MeasurementForm(StyledFormMixin, forms.ModelForm):
         self.fields["indicator"].queryset = Indicator.objects.filter(is_active=True).select_related("module")
         self.fields["value"].error_messages.update(NUMBER_ERRORS)
         self.fields["value"].widget.attrs.update({"inputmode": "decimal", "step": "any"})
-        self.fields["source"].choices = [(Source.BASELINE, Source.BASELINE.label), (Source.IMPORT, _("Entered"))]
+        # Typed in by hand: a baseline, a visit's reading or a pilot unit's report (imports have their own path).
+        self.fields["source"].choices = [
+            (s.value, s.label) for s in (Source.BASELINE, Source.VISIT, Source.PILOT_REPORT)
+        ]
+
+    def clean_period(self):
+        period = self.cleaned_data["period"]
+        if period > timezone.localdate().replace(day=1):
+            raise forms.ValidationError(_("The month cannot be in the future."))
+        return period
 
     def clean(self):
         data = super().clean()

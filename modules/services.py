@@ -2,12 +2,15 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enterprises.models import Enterprise
 from score_portal.audit import audit_log
 from score_portal.models import AuditEvent
 
 from .models import (
+    OPEN_STATUSES,
     STATUS_DATE_FIELD,
     TRANSITIONS,
     Attendance,
@@ -41,7 +44,14 @@ def compulsory_first_problem(enterprise, module):
 
 @transaction.atomic
 def enrolment_create(*, actor, form, enterprise, request=None):
+    """Enrol in the form's module; the pipeline's rules hold here too, not only in the form."""
     enrolment = form.save(commit=False)
+    # Lock the enterprise so two simultaneous enrolments are checked one after the other.
+    Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
+    if Enrolment.objects.filter(enterprise=enterprise, module=enrolment.module, status__in=OPEN_STATUSES).exists():
+        raise ValidationError(_("This enterprise already has an open enrolment in this module."))
+    if problem := compulsory_first_problem(enterprise, enrolment.module):
+        raise ValidationError(problem)
     enrolment.enterprise = enterprise
     enrolment.status = EnrolmentStatus.PLANNED
     enrolment.save()
@@ -133,7 +143,10 @@ def classroom_complete_enterprises(session):
 
 @transaction.atomic
 def attendance_record(*, actor, session, present, request=None):
-    """``present`` is the set of (participant id, day) ticked; every other cell is absent."""
+    """``present`` is the set of (participant id, day) ticked; every other cell is absent.
+    A day that has not come yet cannot be attended, so a tick for it is not kept."""
+    today = timezone.localdate()
+    present = {(participant, day) for participant, day in present if day <= today}
     participants = list(session.participants.all())
     rows = []
     for participant in participants:

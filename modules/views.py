@@ -26,6 +26,7 @@ from .forms import (
     MeasurementForm,
     ModuleForm,
     ParticipantForm,
+    PracticeForm,
     SessionForm,
     TargetForm,
 )
@@ -93,6 +94,11 @@ class IndicatorFormView(CatalogueFormView):
     form_class = IndicatorForm
 
 
+class PracticeFormView(CatalogueFormView):
+    model = Practice
+    form_class = PracticeForm
+
+
 # Enrolment ---------------------------------------------------------------
 
 
@@ -112,7 +118,12 @@ class EnrolmentCreateView(RoleRequiredMixin, View):
         if not form.is_valid():
             form_error(request)
             return self.show(request, enterprise, form)
-        enrolment = services.enrolment_create(actor=request.user, form=form, enterprise=enterprise, request=request)
+        try:
+            enrolment = services.enrolment_create(actor=request.user, form=form, enterprise=enterprise, request=request)
+        except ValidationError as exc:
+            form.add_error("module", exc.messages[0])
+            form_error(request)
+            return self.show(request, enterprise, form)
         messages.success(
             request, _("%(name)s enrolled in %(module)s.") % {"name": enterprise, "module": enrolment.module}
         )
@@ -243,6 +254,7 @@ class SessionDetailView(RoleRequiredMixin, View):
             "session": session,
             "can_edit": can_edit,
             "grid": grid,
+            "today": timezone.localdate(),
             "counts": attendance_counts_table(grid["counts"]),
             "participant_form": participant_form
             or (ParticipantForm(session=session, user=request.user) if can_edit else None),

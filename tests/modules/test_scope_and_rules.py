@@ -1,0 +1,180 @@
+"""The access matrix of the modules pages, and the rules that hold in the services
+whatever page (or race) called them."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from modules import services
+from modules.forms import EnrolmentForm, MeasurementForm
+from modules.models import Attendance, Enrolment, Measurement, Practice
+from tests.enterprises.factories import EnterpriseFactory
+from tests.factories import province
+
+from .factories import EnrolmentFactory, ParticipantFactory, SessionFactory, indicator, module
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def zhejiang():
+    """A Zhejiang enterprise enrolled in WC, and a Zhejiang session it sends someone to."""
+    enterprise = EnterpriseFactory(name_en="Ningbo Hengfeng", name_zh="宁波恒丰", province=province("ZJ"))
+    enrolment = EnrolmentFactory(enterprise=enterprise)
+    session = SessionFactory(province=province("ZJ"))
+    ParticipantFactory(session=session, enterprise=enterprise, name="王芳")
+    return {"enterprise": enterprise, "enrolment": enrolment, "session": session}
+
+
+PAGES = [
+    "/enrolments/{enrolment}/",
+    "/enterprises/{enterprise}/enrol/",
+    "/enterprises/{enterprise}/kpis/new/",
+    "/enterprises/{enterprise}/practices/",
+    "/enterprises/{enterprise}/?tab=modules",
+    "/enterprises/{enterprise}/?tab=kpis",
+    "/training/{session}/",
+    "/training/{session}/edit/",
+    "/training/{session}/attendance.pdf",
+]
+
+
+def url(template, records):
+    return template.format(**{name: record.pk for name, record in records.items()})
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_insiders_open_every_page(client_for, admin, coordinator_zj, zhejiang, page):
+    for user in (admin, coordinator_zj):
+        assert client_for(user).get(url(page, zhejiang)).status_code == 200, user
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_coordinator_of_another_province_gets_404_everywhere(client_for, coordinator_sc, zhejiang, page):
+    assert client_for(coordinator_sc).get(url(page, zhejiang)).status_code == 404
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_consultant_who_is_no_trainer_gets_nothing(client_for, consultant2, zhejiang, page):
+    # 403 for the pages no consultant may open at all; 404 for the records themselves.
+    assert client_for(consultant2).get(url(page, zhejiang)).status_code in (403, 404)
+
+
+def test_a_trainer_sees_the_session_and_its_sheet_but_no_enterprise_record(client_for, consultant1, zhejiang):
+    zhejiang["session"].trainers.add(consultant1)
+    client = client_for(consultant1)
+    assert "王芳" in client.get(url("/training/{session}/", zhejiang)).content.decode()
+    assert client.get(url("/training/{session}/attendance.pdf", zhejiang)).status_code == 200
+    assert client.get(url("/enterprises/{enterprise}/?tab=kpis", zhejiang)).status_code in (403, 404)
+    assert client.get(url("/training/{session}/edit/", zhejiang)).status_code == 403
+
+
+def test_the_coordinator_of_another_province_cannot_write_anything(client_for, coordinator_sc, zhejiang):
+    client = client_for(coordinator_sc)
+    posts = [
+        ("/enterprises/{enterprise}/enrol/", {"module": module("QM").pk, "planned_on": "2026-02-01", "fee": "0"}),
+        ("/enrolments/{enrolment}/", {"to_status": "withdrawn", "on_date": "2026-05-01"}),
+        (
+            "/enterprises/{enterprise}/kpis/new/",
+            {"indicator": indicator("defect_rate").pk, "period": "2026-01", "value": "3", "source": "baseline"},
+        ),
+        ("/enterprises/{enterprise}/practices/", {"assessed_on": "2026-05-01", "in_place": [1]}),
+        ("/training/{session}/", {"attendance": "1", "present": []}),
+        ("/training/{session}/edit/", {"venue": "elsewhere"}),
+    ]
+    for page, data in posts:
+        assert client.post(url(page, zhejiang), data).status_code == 404, page
+    zhejiang["enrolment"].refresh_from_db()
+    assert zhejiang["enrolment"].status == "planned"
+    assert Enrolment.objects.count() == 1
+    assert not Measurement.objects.exists()
+    assert not Attendance.objects.exists()
+
+
+def test_lists_and_panel_show_nothing_of_another_province(client_for, coordinator_sc, consultant2, zhejiang):
+    client = client_for(coordinator_sc)
+    assert client.get("/progress/").context["rows"] == []
+    sessions = client.get("/training/", {"when": "past"}).content.decode()
+    assert "Hangzhou training centre" not in sessions
+    home = client.get("/").content.decode()
+    assert "Hangzhou training centre" not in home
+    assert client_for(consultant2).get("/progress/").status_code == 403
+    assert "Hangzhou training centre" not in client_for(consultant2).get("/training/?when=past").content.decode()
+
+
+def test_the_service_refuses_a_second_open_enrolment_that_raced_past_the_form(coordinator_zj):
+    enterprise = EnterpriseFactory()
+    form = EnrolmentForm({"module": module("WC").pk, "planned_on": "2026-02-01", "fee": "0"}, enterprise=enterprise)
+    assert form.is_valid()
+    EnrolmentFactory(enterprise=enterprise)  # another coordinator was quicker
+    with pytest.raises(ValidationError) as info:
+        services.enrolment_create(actor=coordinator_zj, form=form, enterprise=enterprise)
+    assert "already has an open enrolment" in info.value.messages[0]
+    assert Enrolment.objects.filter(enterprise=enterprise).count() == 1
+
+
+def test_the_service_keeps_workplace_cooperation_first(coordinator_zj):
+    started = EnrolmentFactory().enterprise
+    fresh = EnterpriseFactory()
+    form = EnrolmentForm({"module": module("OSH").pk, "planned_on": "2026-02-01", "fee": "0"}, enterprise=started)
+    assert form.is_valid()
+    with pytest.raises(ValidationError) as info:
+        services.enrolment_create(actor=coordinator_zj, form=form, enterprise=fresh)
+    assert "compulsory and comes first" in info.value.messages[0]
+    assert not fresh.enrolments.exists()
+
+
+def test_a_kpi_value_cannot_be_for_a_month_to_come_nor_pretend_to_be_an_import():
+    enterprise = EnterpriseFactory()
+    next_month = (timezone.localdate().replace(day=1) + datetime.timedelta(days=32)).strftime("%Y-%m")
+    data = {"indicator": indicator("defect_rate").pk, "period": next_month, "value": "3", "source": "visit"}
+    form = MeasurementForm(data, enterprise=enterprise)
+    assert form.errors["period"] == ["The month cannot be in the future."]
+    assert [value for value, _label in form.fields["source"].choices] == ["baseline", "visit", "pilot_report"]
+
+
+def test_a_day_that_has_not_come_cannot_be_ticked(client_for, coordinator_zj):
+    today = timezone.localdate()
+    session = SessionFactory(starts_on=today, ends_on=today + datetime.timedelta(days=1))
+    enrolment = EnrolmentFactory()
+    participant = ParticipantFactory(session=session, enterprise=enrolment.enterprise)
+    client = client_for(coordinator_zj)
+    page = client.get(f"/training/{session.pk}/").content.decode()
+    tomorrow = f'value="{participant.pk}:{today + datetime.timedelta(days=1):%Y-%m-%d}"'
+    assert tomorrow + " " in page and "disabled" in page.split(tomorrow)[1].split(">")[0]
+    ticks = [f"{participant.pk}:{day}" for day in session.days]
+    client.post(f"/training/{session.pk}/", {"attendance": "1", "present": ticks})
+    assert list(Attendance.objects.filter(present=True).values_list("day", flat=True)) == [today]
+    enrolment.refresh_from_db()
+    assert enrolment.status == "planned"  # the classroom step is not complete: its second day is still to come
+
+
+def test_administrators_add_good_practices_and_coordinators_may_not(client_for, admin, coordinator_zj):
+    data = {
+        "module": module("OSH").pk,
+        "code": "ppe_worn",
+        "name_en": "Protective equipment is worn",
+        "name_zh": "佩戴防护用品",
+    }
+    assert client_for(coordinator_zj).post("/modules/practices/new/", data).status_code == 403
+    assert client_for(admin).post("/modules/practices/new/", data).status_code == 302
+    assert Practice.objects.get(code="ppe_worn").name_zh == "佩戴防护用品"
+    assert "Protective equipment is worn" in client_for(coordinator_zj).get("/modules/").content.decode()
+
+
+def test_the_attendance_page_costs_the_same_queries_for_many_participants(
+    client_for, coordinator_zj, django_assert_max_num_queries
+):
+    session = SessionFactory()
+    client = client_for(coordinator_zj)
+    for _ in range(3):
+        ParticipantFactory(session=session)
+    with django_assert_max_num_queries(40) as few:
+        client.get(f"/training/{session.pk}/")
+    for _ in range(27):
+        ParticipantFactory(session=session)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(f"/training/{session.pk}/")
+    assert len(response.context["grid"]["rows"]) == 30
