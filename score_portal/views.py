@@ -53,7 +53,8 @@ class UserListView(RoleRequiredMixin, ListView):
                 qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q))
             if role := self.filters.cleaned_data["role"]:
                 qs = qs.filter(role=role)
-        return qs.order_by("name", "email")
+        # "provinces" is the coordinators' scope, kept by the enterprises app (a reverse relation).
+        return qs.order_by("name", "email").prefetch_related("provinces")
 
     def get_context_data(self, **kwargs):
         role_counts = User.objects.visible_to(self.request.user).count_by_role()

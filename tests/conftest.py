@@ -31,6 +31,16 @@ def _fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache, so allauth's sign-in rate limits of one test
+    (counted per address in the cache) do not lock out the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
 

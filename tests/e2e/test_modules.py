@@ -7,7 +7,8 @@ from tests.enterprises.factories import EnterpriseFactory
 from tests.factories import UserFactory, province
 from tests.modules.factories import SessionFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the catalogue and provinces that migrations seed come back after each flush.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def matrix_cell(page, enterprise_name, column):
