@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.forms import DATE, NUMBER_ERRORS
-from enterprises.models import Enterprise, Province
+from enterprises.models import EITMember, Enterprise, Province
 from score_portal.forms import StyledFormMixin
 from score_portal.models import Role, User
 
@@ -137,13 +137,34 @@ class SessionForm(StyledFormMixin, forms.ModelForm):
 class ParticipantForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Participant
-        fields = ["enterprise", "name", "side", "sex", "position"]
+        fields = ["enterprise", "eit_member", "name", "side", "sex", "position"]
+        help_texts = {"eit_member": _("Pick a member of the enterprise's EIT to fill in the name, side and sex.")}
 
     def __init__(self, *args, session, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enterprise"].queryset = (
-            Enterprise.objects.visible_to(user).active().filter(province=session.province).order_by("name_en")
+        enterprises = Enterprise.objects.visible_to(user).active().filter(province=session.province)
+        self.fields["enterprise"].queryset = enterprises.order_by("name_en")
+        self.fields["eit_member"].queryset = (
+            EITMember.objects.current().filter(enterprise__in=enterprises).select_related("enterprise")
         )
+        self.fields["eit_member"].label_from_instance = lambda m: f"{m.name} · {m.enterprise.name}"
+        if self.data.get(self.add_prefix("eit_member")):
+            for name in ("name", "side", "sex"):
+                self.fields[name].required = False  # taken from the member
+
+    def clean(self):
+        data = super().clean()
+        member, enterprise = data.get("eit_member"), data.get("enterprise")
+        if member is None:
+            return data
+        if enterprise is not None and member.enterprise_id != enterprise.pk:
+            self.add_error("eit_member", _("This person is not on the chosen enterprise's EIT."))
+            return data
+        for name in ("name", "side", "sex", "position"):
+            if not data.get(name):
+                data[name] = getattr(member, name)
+                setattr(self.instance, name, data[name])
+        return data
 
 
 class MeasurementForm(StyledFormMixin, forms.ModelForm):

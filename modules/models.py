@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from enterprises.models import Enterprise, EnterpriseChildQuerySet, Province, Sex, Side
+from enterprises.models import EITMember, Enterprise, EnterpriseChildQuerySet, Province, Sex, Side
 from score_portal.access import ScopedQuerySet
 from score_portal.models import BilingualNameMixin
 
@@ -277,6 +277,15 @@ class Participant(models.Model):
     side = models.CharField(_("side"), max_length=20, choices=Side.choices)
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
     position = models.CharField(_("position"), max_length=100, blank=True)
+    # Most trainees sit on their enterprise's EIT; the link lets its page show who was trained.
+    eit_member = models.ForeignKey(
+        EITMember,
+        verbose_name=_("EIT member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trainings",
+    )
 
     objects = ParticipantQuerySet.as_manager()
 

@@ -182,10 +182,11 @@ class SessionListView(RoleRequiredMixin, ListView):
         sessions = ClassroomSession.objects.visible_to(self.request.user).select_related("module", "province")
         self.when = self.request.GET.get("when", "upcoming")
         today = timezone.localdate()
+        # Explicit order: Meta.ordering does not apply to the grouped (annotated) query below.
         if self.when == "past":
-            sessions = sessions.filter(ends_on__lt=today)
+            sessions = sessions.filter(ends_on__lt=today).order_by("-starts_on", "-pk")
         else:
-            sessions = sessions.filter(ends_on__gte=today).order_by("starts_on")
+            sessions = sessions.filter(ends_on__gte=today).order_by("starts_on", "pk")
         return sessions.annotate(
             participant_count=Count("participants", distinct=True),
             enterprise_count=Count("participants__enterprise", distinct=True),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from modules import services
 from modules.forms import EnrolmentForm, MeasurementForm
 from modules.models import Attendance, Enrolment, Measurement, Practice
-from tests.enterprises.factories import EnterpriseFactory
+from tests.enterprises.factories import EITMemberFactory, EnterpriseFactory
 from tests.factories import province
 
 from .factories import EnrolmentFactory, ParticipantFactory, SessionFactory, indicator, module
@@ -178,3 +178,23 @@ def test_the_attendance_page_costs_the_same_queries_for_many_participants(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(f"/training/{session.pk}/")
     assert len(response.context["grid"]["rows"]) == 30
+
+
+def test_a_participant_can_be_taken_from_the_enterprises_eit(client_for, coordinator_zj):
+    session = SessionFactory()
+    enterprise, other = EnterpriseFactory(), EnterpriseFactory()
+    member = EITMemberFactory(
+        enterprise=enterprise, name="陈海燕", side="management", sex="female", position="车间主任"
+    )
+    client = client_for(coordinator_zj)
+    wrong = client.post(f"/training/{session.pk}/", {"enterprise": other.pk, "eit_member": member.pk})
+    assert "not on the chosen enterprise" in wrong.content.decode()
+    client.post(f"/training/{session.pk}/", {"enterprise": enterprise.pk, "eit_member": member.pk})
+    participant = session.participants.get()
+    assert (participant.name, participant.side, participant.sex, participant.position) == (
+        "陈海燕",
+        "management",
+        "female",
+        "车间主任",
+    )
+    assert list(member.trainings.all()) == [participant]
