@@ -28,6 +28,26 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 
 
+# Data the migrations seed (provinces, the module catalogue). A browser test runs on a
+# real transaction, and the flush after it empties every table, so each browser test
+# seeds them again. (serialized_rollback does not survive Playwright's event loop in
+# the test thread: Django's connection objects are context-local.)
+SEED_MIGRATIONS = ["enterprises.migrations.0002_seed_provinces", "modules.migrations.0002_catalogue"]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    if "live_server" not in request.fixturenames and "page" not in request.fixturenames:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for name in SEED_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):

@@ -4,8 +4,7 @@ from tests.e2e.conftest import login
 from tests.enterprises.factories import EnterpriseFactory
 from tests.factories import UserFactory, province
 
-# serialized_rollback: the catalogue and provinces that migrations seed come back after each flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_coordinator_finds_by_chinese_name_adds_member_and_sees_history(phone_page, password):

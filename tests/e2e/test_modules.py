@@ -7,8 +7,7 @@ from tests.enterprises.factories import EnterpriseFactory
 from tests.factories import UserFactory, province
 from tests.modules.factories import SessionFactory
 
-# serialized_rollback: the catalogue and provinces that migrations seed come back after each flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def matrix_cell(page, enterprise_name, column):
