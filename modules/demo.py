@@ -62,6 +62,9 @@ KPIS_BY_MODULE = {
     "OSH": ["lost_time_accidents", "hazards_fixed"],
 }
 FIRST_MONTH = datetime.date(2025, 12, 1)
+# Monthly readings after the baseline, by how far the enrolment has come: an enterprise
+# that has only planned a module has its baseline and nothing more.
+MONTHS_OF_VALUES = {"planned": 0, "classroom": 2, "consulting": 8, "completed": 11, "withdrawn": 3}
 SESSIONS = [
     ("WC", "ZJ", "Hangzhou, Zhejiang Enterprise Federation training centre", datetime.date(2026, 1, 13)),
     ("OSH", "ZJ", "Shaoxing Management Centre, meeting room 2", datetime.date(2026, 5, 19)),
@@ -95,7 +98,12 @@ def seed_demo(*, stdout, scale=0):
         for index, (code, status) in enumerate(plan.items()):
             _enrol(enterprise, modules[code], status, index, coordinator, rng)
             _seed_kpis(
-                enterprise, [indicators[k] for k in KPIS_BY_MODULE[code]], rng, improving=prefix != "Dalian Haiwan"
+                enterprise,
+                [indicators[k] for k in KPIS_BY_MODULE[code]],
+                random.Random(f"{prefix}-{code}"),
+                improving=prefix != "Dalian Haiwan",
+                months=MONTHS_OF_VALUES[status],
+                withdrawn=status == "withdrawn",
             )
         _seed_practices(enterprise, coordinator, rng)
     for code, province_code, venue, starts in SESSIONS:
@@ -141,7 +149,7 @@ def _enrol(enterprise, module, status, index, actor, rng):
     enrolment.save()
 
 
-def _seed_kpis(enterprise, indicators, rng, improving=True):
+def _seed_kpis(enterprise, indicators, rng, improving=True, months=11, withdrawn=False):
     rows = []
     for indicator in indicators:
         base, drift = KPI_PROFILES.get(indicator.code, (Decimal("10"), 0.02))
@@ -149,11 +157,11 @@ def _seed_kpis(enterprise, indicators, rng, improving=True):
         if indicator.unit == "count":
             base = base.quantize(Decimal(1))
         better = 1 if indicator.direction == "higher" else -1
-        sign = better if improving and rng.random() > 0.15 else -better
+        sign = 0 if withdrawn else better if improving and rng.random() > 0.15 else -better
         rows.append(
             Measurement(enterprise=enterprise, indicator=indicator, period=_month(0), value=base, source="baseline")
         )
-        for n in range(1, 12):
+        for n in range(1, months + 1):
             noise = rng.uniform(-0.03, 0.03)
             value = max(base * Decimal(str(round(1 + sign * drift * n + noise, 4))), Decimal(0))
             if indicator.unit == "count":

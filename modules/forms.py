@@ -142,6 +142,7 @@ class ParticipantForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, session, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.session = session
         enterprises = Enterprise.objects.visible_to(user).active().filter(province=session.province)
         self.fields["enterprise"].queryset = enterprises.order_by("name_en")
         self.fields["eit_member"].queryset = (
@@ -154,6 +155,10 @@ class ParticipantForm(StyledFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if self.session.participants.count() >= self.session.capacity:
+            raise forms.ValidationError(
+                _("This session is full: all %(capacity)s places are taken.") % {"capacity": self.session.capacity}
+            )
         member, enterprise = data.get("eit_member"), data.get("enterprise")
         if member is None:
             return data

@@ -24,15 +24,29 @@ def kpi_change(baseline, latest, direction):
     return Change(baseline, latest, difference, percent, improved)
 
 
-def sparkline_points(values, width=120, height=32, pad=3):
-    """SVG polyline points for a small chart of values over time (oldest first)."""
+def sparkline(values, target=None, width=120, height=32, pad=3):
+    """A small chart of values over time (oldest first), drawn as SVG by the template:
+    the polyline's points, the last point, and the height of the target line (None without
+    a target). The target is inside the scale so the line and the values can be compared."""
     numbers = [float(v) for v in values]
     if not numbers:
-        return ""
-    low, high = min(numbers), max(numbers)
+        return {"points": "", "last": None, "target_y": None}
+    scale = numbers + ([float(target)] if target is not None else [])
+    low, high = min(scale), max(scale)
     span = (high - low) or 1.0
     step = (width - 2 * pad) / max(len(numbers) - 1, 1)
-    return " ".join(
-        f"{pad + i * step:.1f},{height - pad - (n - low) / span * (height - 2 * pad):.1f}"
-        for i, n in enumerate(numbers)
-    )
+
+    def y(n):
+        return height - pad - (n - low) / span * (height - 2 * pad)
+
+    coords = [(pad + i * step, y(n)) for i, n in enumerate(numbers)]
+    return {
+        "points": " ".join(f"{x:.1f},{yy:.1f}" for x, yy in coords),
+        "last": (f"{coords[-1][0]:.1f}", f"{coords[-1][1]:.1f}"),
+        "target_y": f"{y(float(target)):.1f}" if target is not None else None,
+    }
+
+
+def sparkline_points(values, width=120, height=32, pad=3):
+    """SVG polyline points for a small chart of values over time (oldest first)."""
+    return sparkline(values, width=width, height=height, pad=pad)["points"]

@@ -260,6 +260,19 @@ class ClassroomSession(models.Model):
         return [self.starts_on + datetime.timedelta(days=n) for n in range(count)]
 
 
+def enterprises_complete(attended, days):
+    """The classroom rule: an enterprise's classroom step is complete when every
+    participant it sent attended every day of the session.
+
+    ``attended`` is (enterprise id, set of days present) per participant.
+    """
+    days = set(days)
+    complete = {}
+    for enterprise_id, present in attended:
+        complete[enterprise_id] = complete.get(enterprise_id, True) and bool(days) and present >= days
+    return {enterprise_id for enterprise_id, done in complete.items() if done}
+
+
 class ParticipantQuerySet(ScopedQuerySet):
     def visible_to(self, user):
         return self.filter(session__in=ClassroomSession.objects.visible_to(user))

@@ -20,6 +20,7 @@ from .models import (
     Module,
     PracticeAssessment,
     Target,
+    enterprises_complete,
 )
 
 
@@ -133,12 +134,11 @@ def participant_add(*, actor, form, session, request=None):
 
 def classroom_complete_enterprises(session):
     """Enterprises whose every participant attended every day of the session."""
-    days = set(session.days)
-    complete = {}
-    for participant in session.participants.prefetch_related("attendance"):
-        attended = {a.day for a in participant.attendance.all() if a.present}
-        complete[participant.enterprise_id] = complete.get(participant.enterprise_id, True) and attended >= days
-    return {enterprise for enterprise, done in complete.items() if done}
+    attended = [
+        (participant.enterprise_id, {a.day for a in participant.attendance.all() if a.present})
+        for participant in session.participants.prefetch_related("attendance")
+    ]
+    return enterprises_complete(attended, session.days)
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ from .forms import (
     SessionForm,
     TargetForm,
 )
-from .kpi import kpi_change, sparkline_points
+from .kpi import kpi_change, sparkline
 from .models import (
     OPEN_STATUSES,
     Attendance,
@@ -44,6 +44,7 @@ from .models import (
     PracticeAssessment,
     Source,
     Target,
+    enterprises_complete,
 )
 from .pdf import render_pdf
 
@@ -225,7 +226,7 @@ def attendance_grid(session):
         )
     )
     days = session.days
-    rows, counts = [], {}
+    rows, counts, attended, enterprises = [], {}, [], {}
     for p in participants:
         present_days = {a.day for a in p.attendance.all()}
         rows.append({"participant": p, "cells": [(day, day in present_days) for day in days]})
@@ -233,7 +234,15 @@ def attendance_grid(session):
         counts.setdefault(key, {"enrolled": 0, "attended": 0})
         counts[key]["enrolled"] += 1
         counts[key]["attended"] += int(bool(days) and present_days >= set(days))
-    return {"days": days, "rows": rows, "counts": counts}
+        attended.append((p.enterprise_id, present_days))
+        sent = enterprises.setdefault(p.enterprise_id, {"enterprise": p.enterprise, p.side: 0, p.sex: 0})
+        sent[p.side] = sent.get(p.side, 0) + 1
+        sent[p.sex] = sent.get(p.sex, 0) + 1
+    complete = enterprises_complete(attended, days)
+    for enterprise_id, sent in enterprises.items():
+        sent["complete"] = enterprise_id in complete
+    by_name = sorted(enterprises.values(), key=lambda e: e["enterprise"].name)
+    return {"days": days, "rows": rows, "counts": counts, "enterprises": by_name}
 
 
 def attendance_counts_table(counts):
@@ -429,7 +438,10 @@ def kpi_rows(enterprise):
                 "latest": latest,
                 "target": targets.get(indicator.pk),
                 "change": change,
-                "points": sparkline_points([m.value for m in values]),
+                "chart": sparkline(
+                    [m.value for m in values], target=targets[indicator.pk].value if indicator.pk in targets else None
+                ),
+                "first_period": values[0].period if values else None,
                 "count": len(values),
             }
         )

@@ -2,13 +2,16 @@
 whatever page (or race) called them."""
 
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from modules import services
 from modules.forms import EnrolmentForm, MeasurementForm
+from modules.kpi import sparkline
 from modules.models import Attendance, Enrolment, Measurement, Practice
 from tests.enterprises.factories import EITMemberFactory, EnterpriseFactory
 from tests.factories import province
@@ -198,3 +201,50 @@ def test_a_participant_can_be_taken_from_the_enterprises_eit(client_for, coordin
         "车间主任",
     )
     assert list(member.trainings.all()) == [participant]
+
+
+def test_the_session_page_says_which_enterprises_completed_the_classroom_step(client_for, coordinator_zj):
+    session = SessionFactory()
+    done = EnterpriseFactory(name_en="Done Ltd")
+    partial = EnterpriseFactory(name_en="Partial Ltd")
+    ParticipantFactory(session=session, enterprise=done, side="management", sex="female")
+    ParticipantFactory(session=session, enterprise=done, side="worker", sex="male")
+    missing = ParticipantFactory(session=session, enterprise=partial, side="worker", sex="female")
+    ticks = [f"{p.pk}:{day}" for p in session.participants.exclude(pk=missing.pk) for day in session.days]
+    client = client_for(coordinator_zj)
+    client.post(
+        f"/training/{session.pk}/", {"attendance": "1", "present": [*ticks, f"{missing.pk}:{session.starts_on}"]}
+    )
+    sent = {e["enterprise"].name_en: e for e in client.get(f"/training/{session.pk}/").context["grid"]["enterprises"]}
+    assert (sent["Done Ltd"]["management"], sent["Done Ltd"]["worker"], sent["Done Ltd"]["female"]) == (1, 1, 1)
+    assert sent["Done Ltd"]["complete"] is True
+    assert sent["Partial Ltd"]["complete"] is False
+
+
+def test_a_full_session_takes_no_one_more(client_for, coordinator_zj):
+    session = SessionFactory(capacity=2)
+    ParticipantFactory.create_batch(2, session=session)
+    enterprise = EnterpriseFactory()
+    response = client_for(coordinator_zj).post(
+        f"/training/{session.pk}/", {"enterprise": enterprise.pk, "name": "李明", "side": "worker", "sex": "male"}
+    )
+    assert "This session is full: all 2 places are taken." in response.content.decode()
+    assert session.participants.count() == 2
+
+
+def test_the_kpi_chart_puts_the_target_inside_its_scale():
+    # Defects falling from 5 to 4 towards a target of 3: the target line sits below every point.
+    chart = sparkline([5, 4.5, 4], target=3, height=32, pad=3)
+    ys = [float(point.split(",")[1]) for point in chart["points"].split()]
+    assert float(chart["target_y"]) == 29.0  # the bottom of the chart
+    assert all(y < float(chart["target_y"]) for y in ys)
+    assert chart["last"] == ("117.0", f"{ys[-1]:.1f}")
+    assert sparkline([], target=3) == {"points": "", "last": None, "target_y": None}
+
+
+def test_the_progress_export_writes_formulas_as_text(client_for, coordinator_zj):
+    EnrolmentFactory(enterprise=EnterpriseFactory(name_en="=HYPERLINK(1)", name_zh="=HYPERLINK(1)"))
+    sheet = load_workbook(io.BytesIO(client_for(coordinator_zj).get("/progress/export.xlsx").content)).active
+    [row] = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert row[0] == "'=HYPERLINK(1)"
+    assert row[2].startswith("Planned")
