@@ -44,6 +44,22 @@ def compulsory_first_problem(enterprise, module):
 
 
 @transaction.atomic
+def catalogue_save(*, actor, form, request=None):
+    """Save a module, KPI or good practice of the catalogue from an administrator's form."""
+    created = form.instance.pk is None
+    changed = form.changed_data
+    item = form.save()
+    audit_log(
+        action=AuditEvent.Action.CREATED if created else AuditEvent.Action.UPDATED,
+        actor=actor,
+        target=item,
+        request=request,
+        fields=changed,
+    )
+    return item
+
+
+@transaction.atomic
 def enrolment_create(*, actor, form, enterprise, request=None):
     """Enrol in the form's module; the pipeline's rules hold here too, not only in the form."""
     enrolment = form.save(commit=False)

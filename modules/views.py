@@ -15,7 +15,8 @@ from enterprises.forms import descendant_of
 from enterprises.models import Enterprise
 from enterprises.spreadsheets import Column, write_xlsx
 from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
-from score_portal.models import Role
+from score_portal.audit import audit_log
+from score_portal.models import AuditEvent, Role
 
 from . import services
 from .forms import (
@@ -85,7 +86,7 @@ class CatalogueFormView(RoleRequiredMixin, View):
         if not form.is_valid():
             form_error(request)
             return render(request, "modules/catalogue_form.html", {"form": form})
-        saved = form.save()
+        saved = services.catalogue_save(actor=request.user, form=form, request=request)
         messages.success(request, _("%(name)s saved.") % {"name": saved})
         return redirect("modules:catalogue")
 
@@ -402,6 +403,9 @@ class ProgressMatrixExportView(RoleRequiredMixin, View):
         for e in enterprises:
             statuses = [f"{c.get_status_display()} {c.status_date or ''}".strip() if c else "" for c in cells[e.pk]]
             rows.append([e.name, e.province.name, *statuses])
+        audit_log(
+            action=AuditEvent.Action.EXPORTED, actor=request.user, request=request, rows=len(rows), what="progress"
+        )
         response = HttpResponse(
             write_xlsx(columns, rows, _("Progress")),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -13,6 +13,7 @@ from modules import services
 from modules.forms import EnrolmentForm, MeasurementForm
 from modules.kpi import sparkline
 from modules.models import Attendance, Enrolment, Measurement, Practice
+from score_portal.models import AuditEvent
 from tests.enterprises.factories import EITMemberFactory, EnterpriseFactory
 from tests.factories import province
 
@@ -248,3 +249,17 @@ def test_the_progress_export_writes_formulas_as_text(client_for, coordinator_zj)
     [row] = list(sheet.iter_rows(min_row=2, values_only=True))
     assert row[0] == "'=HYPERLINK(1)"
     assert row[2].startswith("Planned")
+
+
+def test_catalogue_edits_and_exports_leave_an_audit_trail(client_for, admin):
+    client = client_for(admin)
+    wc = module("WC")
+    data = {"code": "WC", "order": 1, "name_en": wc.name_en, "name_zh": "职场合作（新版）", "classroom_days": 1}
+    data |= {"consulting_visits": 6, "is_compulsory": "on", "is_active": "on", "description": wc.description}
+    assert client.post(f"/modules/{wc.pk}/", data).status_code == 302
+    wc.refresh_from_db()
+    assert (wc.name_zh, wc.classroom_days, wc.consulting_visits) == ("职场合作（新版）", 1, 6)
+    event = AuditEvent.objects.get(action="updated", target_type="modules.module")
+    assert (event.actor, sorted(event.data["fields"])) == (admin, ["classroom_days", "consulting_visits", "name_zh"])
+    client.get("/progress/export.xlsx")
+    assert AuditEvent.objects.filter(action="exported", actor=admin, data__what="progress").exists()
