@@ -154,3 +154,11 @@ def test_role_and_scope_changes_are_audited(client_for, admin, coordinator_zj):
     scope = AuditEvent.objects.filter(action="scope_changed").order_by("pk")
     assert [e.data["after"] for e in scope] == [["LN", "ZJ"], []]
     assert AuditEvent.objects.get(action="role_changed").data == {"before": "coordinator", "after": "consultant"}
+
+
+def test_repeated_failed_sign_ins_are_rate_limited(client, consultant1, password):
+    for _ in range(5):
+        sign_in(client, consultant1.email, "wrong guess")
+    page = sign_in(client, consultant1.email, password).content.decode()
+    assert "Too many failed login attempts" in page
+    assert client.get("/").status_code == 302  # even the right password waits
