@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
@@ -218,8 +219,7 @@ class EnterpriseChildFormView(RoleRequiredMixin, View):
         )
 
     def make_form(self, data=None):
-        kwargs = {"enterprise": self.enterprise} if self.form_class is EITMeetingForm else {}
-        return self.form_class(data, instance=self.instance, **kwargs)
+        return self.form_class(data, instance=self.instance)
 
     def render_form(self, request, form):
         context = {"form": form, "enterprise": self.enterprise, "title": self.title, "tab": self.tab}
@@ -245,10 +245,7 @@ class EITMemberFormView(EnterpriseChildFormView):
     form_class = EITMemberForm
     service = staticmethod(services.eit_member_save)
     tab = "eit"
-
-    @property
-    def title(self):
-        return _("EIT member")
+    title = gettext_lazy("EIT member")
 
 
 class EITMeetingFormView(EnterpriseChildFormView):
@@ -256,10 +253,10 @@ class EITMeetingFormView(EnterpriseChildFormView):
     form_class = EITMeetingForm
     service = staticmethod(services.meeting_record)
     tab = "meetings"
+    title = gettext_lazy("EIT meeting")
 
-    @property
-    def title(self):
-        return _("EIT meeting")
+    def make_form(self, data=None):
+        return self.form_class(data, instance=self.instance, enterprise=self.enterprise)
 
 
 class SuggestionFormView(EnterpriseChildFormView):
@@ -267,10 +264,7 @@ class SuggestionFormView(EnterpriseChildFormView):
     form_class = SuggestionForm
     service = staticmethod(services.suggestion_save)
     tab = "suggestions"
-
-    @property
-    def title(self):
-        return _("Suggestion")
+    title = gettext_lazy("Suggestion")
 
 
 class ImportView(RoleRequiredMixin, View):
