@@ -15,7 +15,7 @@ class EnterprisesConfig(AppConfig):
         from .views import enterprises_panel_context, provinces_panel_context
 
         staff = (Role.ADMINISTRATOR, Role.COORDINATOR)
-        registry.add_nav(NavEntry(_("Enterprises"), "enterprises:list", staff, order=10))
+        registry.add_nav(NavEntry(_("Enterprises"), "enterprises:list", tuple(Role.values), order=10))
         registry.add_nav(NavEntry(_("Provinces"), "enterprises:provinces", (Role.ADMINISTRATOR,), order=70))
         registry.add_panel(HomePanel("enterprises/panel_enterprises.html", staff, enterprises_panel_context, order=15))
         registry.add_panel(HomePanel("enterprises/panel_provinces.html", staff, provinces_panel_context, order=20))

@@ -110,10 +110,13 @@ class EnterpriseQuerySet(ScopedQuerySet):
             return self.visible_to(user)
         return self.none()
 
-    @staticmethod
-    def _consultant_scope(user):
-        # Assignments arrive with the consultants app; until then a consultant sees none.
-        return Q(pk__in=[])
+    def _consultant_scope(self, user):
+        # A consultant sees the enterprises of the enrolments they are actively assigned to
+        # (consultants.Assignment, reached by its related names; both conditions on one row).
+        assigned = Enterprise.objects.filter(
+            enrolments__assignments__consultant__user=user, enrolments__assignments__ended_on__isnull=True
+        )
+        return Q(pk__in=assigned.values("pk"))
 
     def active(self):
         return self.filter(archived_at__isnull=True)

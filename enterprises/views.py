@@ -62,7 +62,8 @@ def filtered_enterprises(request):
 
 
 class EnterpriseListView(RoleRequiredMixin, ListView):
-    roles = STAFF
+    """Staff manage the registry here; consultants see the enterprises they are assigned to."""
+
     template_name = "enterprises/list.html"
     paginate_by = 25
 
@@ -118,8 +119,6 @@ def export_row(e):
 
 
 class EnterpriseDetailView(RoleRequiredMixin, View):
-    roles = STAFF
-
     def get(self, request, pk):
         enterprise = get_visible_or_404(
             Enterprise.objects.select_related("province", "coordinator", "parent__parent__parent"), request.user, pk=pk

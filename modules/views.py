@@ -17,6 +17,7 @@ from enterprises.spreadsheets import Column, write_xlsx
 from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
 from score_portal.audit import audit_log
 from score_portal.models import AuditEvent, Role
+from score_portal.registry import registry
 
 from . import services
 from .forms import (
@@ -133,7 +134,7 @@ class EnrolmentCreateView(RoleRequiredMixin, View):
 
 
 class EnrolmentDetailView(RoleRequiredMixin, View):
-    roles = STAFF
+    """Everyone who sees the enterprise sees its enrolments; only staff move them along."""
 
     def get_enrolment(self, request, pk):
         return get_visible_or_404(Enrolment.objects.select_related("enterprise", "module"), request.user, pk=pk)
@@ -144,6 +145,7 @@ class EnrolmentDetailView(RoleRequiredMixin, View):
             "form": form,
             "can_edit": Enrolment.objects.editable_by(request.user).filter(pk=enrolment.pk).exists(),
             "changes": enrolment.status_changes.select_related("changed_by"),
+            "sections": registry.render_sections("enrolment", request, enrolment),
         }
         return render(request, "modules/enrolment_detail.html", context)
 

@@ -34,6 +34,16 @@ class EnterpriseTab:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class PageSection:
+    """A section a higher app adds to a lower app's page (e.g. assignments on an enrolment)."""
+
+    page: str
+    template: str
+    context: object  # callable(request, obj) -> dict
+    order: int = 100
+
+
 @dataclass
 class Registry:
     nav: list[NavEntry] = field(default_factory=list)
@@ -41,6 +51,7 @@ class Registry:
     scope_forms: list[type] = field(default_factory=list)
     seeders: list = field(default_factory=list)  # callables(stdout, scale), in app order
     enterprise_tabs: list[EnterpriseTab] = field(default_factory=list)
+    sections: list[PageSection] = field(default_factory=list)
 
     def add_nav(self, entry):
         self.nav.append(entry)
@@ -55,6 +66,14 @@ class Registry:
 
     def add_seeder(self, seeder):
         self.seeders.append(seeder)
+
+    def add_section(self, section):
+        self.sections.append(section)
+        self.sections.sort(key=lambda s: s.order)
+
+    def render_sections(self, page, request, obj):
+        """[{template, ...context}] of the sections added to ``page``, for an include loop."""
+        return [{"template": s.template, **s.context(request, obj)} for s in self.sections if s.page == page]
 
     def add_enterprise_tab(self, tab):
         self.enterprise_tabs.append(tab)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "score_portal",
     "enterprises",
     "modules",
+    "consultants",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

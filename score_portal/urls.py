@@ -23,5 +23,6 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("", include("enterprises.urls")),
     path("", include("modules.urls")),
+    path("", include("consultants.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROLES = [
     ("admin@score.demo", "administrator", "Administrator", ["Users", "Audit log", "Enterprises"]),
     ("coordinator.zj@score.demo", "coordinator", "Coordinator", ["Enterprises", "Progress", "Training"]),
-    ("consultant1@score.demo", "consultant", "Consultant", ["Training", "Modules"]),
+    ("consultant1@score.demo", "consultant", "Consultant", ["Enterprises", "Training", "Modules"]),
 ]
 
 

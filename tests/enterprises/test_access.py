@@ -55,10 +55,11 @@ def test_coordinator_of_another_province_gets_404_everywhere(client_for, coordin
     assert zj_enterprise.name_en == "Hangzhou Valves"
 
 
-def test_consultants_reach_no_registry_page(client_for, consultant1, zj_enterprise):
+def test_consultants_without_assignment_reach_no_enterprise(client_for, consultant1, zj_enterprise):
     client = client_for(consultant1)
-    for url in ["/enterprises/", "/enterprises/export.xlsx", "/enterprises/import/", *pages(zj_enterprise)]:
+    for url in ["/enterprises/export.xlsx", "/enterprises/import/", *pages(zj_enterprise)]:
         assert client.get(url).status_code in (403, 404), url
+    assert "杭州阀门" not in client.get("/enterprises/").content.decode()
 
 
 def test_list_and_export_show_only_the_coordinators_provinces(client_for, coordinator_sc, zj_enterprise, sc_enterprise):

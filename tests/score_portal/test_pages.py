@@ -21,8 +21,10 @@ def test_each_role_sees_its_own_navigation(client_for, admin, coordinator_zj, co
     assert ">Enterprises<" in coordinator_nav and ">Progress<" in coordinator_nav
     assert ">Users<" not in coordinator_nav and ">Audit log<" not in coordinator_nav
     consultant_nav = nav(client_for(consultant1))
-    assert ">Training<" in consultant_nav
-    assert ">Enterprises<" not in consultant_nav and ">Users<" not in consultant_nav
+    assert ">Training<" in consultant_nav and ">Enterprises<" in consultant_nav  # the ones assigned to them
+    assert (
+        ">Users<" not in consultant_nav and ">Progress<" not in consultant_nav and ">Consultants<" not in consultant_nav
+    )
 
 
 def test_each_role_home_page_says_what_it_can_do(client_for, admin, coordinator_zj, consultant1):

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConsultantsConfig(AppConfig):
+    name = "consultants"
+    verbose_name = _("Consultants")
+
+    def ready(self):
+        from score_portal.models import Role
+        from score_portal.registry import HomePanel, NavEntry, PageSection, registry
+
+        from .demo import seed_demo
+        from .views import enrolment_section, my_enterprises_panel
+
+        registry.add_nav(
+            NavEntry(_("Consultants"), "consultants:list", (Role.ADMINISTRATOR, Role.COORDINATOR), order=40)
+        )
+        registry.add_panel(HomePanel("consultants/panel_mine.html", (Role.CONSULTANT,), my_enterprises_panel, order=5))
+        registry.add_section(PageSection("enrolment", "consultants/enrolment_section.html", enrolment_section))
+        registry.add_seeder(seed_demo)

@@ -1,0 +1,158 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.models import Enterprise, Province
+from modules.models import Enrolment, Module
+from score_portal.access import ScopedQuerySet
+
+
+class ConsultantQuerySet(ScopedQuerySet):
+    """Administrators see every consultant; coordinators those working in their provinces
+    (or with none yet, so they can be given work); a consultant sees their own profile."""
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_administrator:
+            return self.all()
+        if user.is_coordinator:
+            mine = Province.objects.filter(coordinators=user)
+            return self.filter(Q(provinces__in=mine) | Q(provinces__isnull=True)).distinct()
+        return self.filter(user=user)
+
+    def editable_by(self, user):
+        if user.is_authenticated and (user.is_administrator or user.is_coordinator):
+            return self.visible_to(user)
+        return self.none()
+
+
+class Consultant(models.Model):
+    """A SCORE trainer: the profile of a user with the consultant role."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="consultant",
+        limit_choices_to={"role": "consultant"},
+    )
+    provinces = models.ManyToManyField(Province, verbose_name=_("provinces"), blank=True, related_name="consultants")
+    languages = models.CharField(_("languages"), max_length=100, blank=True, help_text=_("For example: 中文, English"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = ConsultantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consultant")
+        verbose_name_plural = _("consultants")
+        ordering = ["user__name"]
+
+    def __str__(self):
+        return str(self.user)
+
+
+class Level(models.TextChoices):
+    CANDIDATE = "candidate", _("Trainer candidate")
+    CERTIFIED = "certified", _("Certified trainer")
+    EXPERT = "expert", _("Expert trainer")
+
+
+class CertificationQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        return self.filter(consultant__in=Consultant.objects.visible_to(user))
+
+    def editable_by(self, user):
+        return self.filter(consultant__in=Consultant.objects.editable_by(user))
+
+    def current(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on), since__lte=on)
+
+
+class Certification(models.Model):
+    """Where a consultant stands on the path candidate -> certified -> expert, per module."""
+
+    consultant = models.ForeignKey(Consultant, on_delete=models.CASCADE, related_name="certifications")
+    module = models.ForeignKey(Module, verbose_name=_("module"), on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    since = models.DateField(_("since"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    objects = CertificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        ordering = ["module__order", "-since"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultant", "module", "level"], name="one_certification_per_level"),
+        ]
+
+    def __str__(self):
+        return f"{self.module.code} · {self.get_level_display()}"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    SUPPORT = "support", _("Support")
+
+
+class AssignmentQuerySet(ScopedQuerySet):
+    """An assignment is seen with its enrolment's enterprise, and by its own consultant."""
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_consultant:
+            return self.filter(consultant__user=user)
+        return self.filter(enrolment__enterprise__in=Enterprise.objects.visible_to(user))
+
+    def editable_by(self, user):
+        if user.is_authenticated and (user.is_administrator or user.is_coordinator):
+            return self.filter(enrolment__enterprise__in=Enterprise.objects.editable_by(user))
+        return self.none()
+
+    def active(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class Assignment(models.Model):
+    """A consultant working on an enterprise's enrolment in a module. While it is
+    active the consultant sees that enterprise (see Enterprise.objects.visible_to)."""
+
+    consultant = models.ForeignKey(
+        Consultant, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="assignments")
+    role = models.CharField(_("role"), max_length=10, choices=AssignmentRole.choices, default=AssignmentRole.LEAD)
+    assigned_on = models.DateField(_("assigned on"), default=timezone.localdate)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["role", "consultant__user__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultant", "enrolment"],
+                condition=Q(ended_on__isnull=True),
+                name="one_active_assignment_per_consultant",
+                violation_error_message=_("This consultant is already assigned to this enrolment."),
+            ),
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(ended_on__isnull=True, role="lead"),
+                name="one_active_lead_per_enrolment",
+                violation_error_message=_("This enrolment already has a lead consultant."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.consultant} · {self.enrolment} ({self.get_role_display()})"

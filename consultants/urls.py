@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "consultants"
+urlpatterns = [
+    path("consultants/", views.ConsultantListView.as_view(), name="list"),
+    path("consultants/new/", views.ConsultantFormView.as_view(), name="create"),
+    path("consultants/<int:pk>/", views.ConsultantFormView.as_view(), name="edit"),
+    path("enrolments/<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
+    path("assignments/<int:pk>/end/", views.AssignmentEndView.as_view(), name="end"),
+]
