@@ -6,10 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, Province
 from modules.models import Enrolment, Module
-from score_portal.access import ScopedQuerySet
+from score_portal.access import ScopedQuerySet, StaffEditableQuerySet
 
 
-class ConsultantQuerySet(ScopedQuerySet):
+class ConsultantQuerySet(StaffEditableQuerySet):
     """Administrators see every consultant; coordinators those working in their provinces
     (or with none yet, so they can be given work); a consultant sees their own profile."""
 
@@ -22,11 +22,6 @@ class ConsultantQuerySet(ScopedQuerySet):
             mine = Province.objects.filter(coordinators=user)
             return self.filter(Q(provinces__in=mine) | Q(provinces__isnull=True)).distinct()
         return self.filter(user=user)
-
-    def editable_by(self, user):
-        if user.is_authenticated and (user.is_administrator or user.is_coordinator):
-            return self.visible_to(user)
-        return self.none()
 
 
 class Consultant(models.Model):

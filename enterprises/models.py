@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from score_portal.access import ScopedQuerySet
+from score_portal.access import ScopedQuerySet, StaffEditableQuerySet
 from score_portal.models import BilingualNameMixin
 
 from .credit_code import normalise, validate_credit_code
@@ -93,7 +93,7 @@ class Side(models.TextChoices):
     WORKER = "worker", _("Worker")
 
 
-class EnterpriseQuerySet(ScopedQuerySet):
+class EnterpriseQuerySet(StaffEditableQuerySet):
     def visible_to(self, user):
         """Administrators all; coordinators their provinces; consultants the
         enterprises they are assigned to (see ``_consultant_scope``)."""
@@ -104,11 +104,6 @@ class EnterpriseQuerySet(ScopedQuerySet):
         if user.is_coordinator:
             return self.filter(province__coordinators=user)
         return self.filter(self._consultant_scope(user))
-
-    def editable_by(self, user):
-        if user.is_authenticated and (user.is_administrator or user.is_coordinator):
-            return self.visible_to(user)
-        return self.none()
 
     def _consultant_scope(self, user):
         # A consultant sees the enterprises of the enrolments they are actively assigned to

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import EITMember, Enterprise, EnterpriseChildQuerySet, Province, Sex, Side
-from score_portal.access import ScopedQuerySet
+from score_portal.access import ScopedQuerySet, StaffEditableQuerySet
 from score_portal.models import BilingualNameMixin
 
 
@@ -213,7 +213,7 @@ class EnrolmentStatusChange(models.Model):
         return f"{self.from_status} -> {self.to_status}"
 
 
-class SessionQuerySet(ScopedQuerySet):
+class SessionQuerySet(StaffEditableQuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
@@ -222,11 +222,6 @@ class SessionQuerySet(ScopedQuerySet):
         if user.is_coordinator:
             return self.filter(province__coordinators=user)
         return self.filter(trainers=user)
-
-    def editable_by(self, user):
-        if user.is_authenticated and (user.is_administrator or user.is_coordinator):
-            return self.visible_to(user)
-        return self.none()
 
 
 class ClassroomSession(models.Model):

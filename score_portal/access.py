@@ -20,6 +20,15 @@ class ScopedQuerySet(models.QuerySet):
         return self.visible_to(user)
 
 
+class StaffEditableQuerySet(ScopedQuerySet):
+    """Administrators and coordinators change what they see; consultants only read."""
+
+    def editable_by(self, user):
+        if user.is_authenticated and (user.is_administrator or user.is_coordinator):
+            return self.visible_to(user)
+        return self.none()
+
+
 def get_visible_or_404(queryset, user, **lookup):
     return get_object_or_404(queryset.visible_to(user), **lookup)
 
