@@ -43,12 +43,16 @@ class ModuleForm(StyledFormMixin, forms.ModelForm):
             "name_en",
             "name_zh",
             "description",
+            "description_zh",
             "is_compulsory",
             "classroom_days",
             "consulting_visits",
             "is_active",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "description_zh": forms.Textarea(attrs={"rows": 3}),
+        }
 
 
 class IndicatorForm(StyledFormMixin, forms.ModelForm):

@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import EITMember, Enterprise, EnterpriseChildQuerySet, Province, Sex, Side
@@ -25,7 +26,8 @@ class Module(BilingualNameMixin, models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description (English)"), blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
     is_compulsory = models.BooleanField(
         _("compulsory and first"), default=False, help_text=_("Enterprises start with this module.")
     )
@@ -42,6 +44,12 @@ class Module(BilingualNameMixin, models.Model):
 
     def __str__(self):
         return f"{self.code} · {self.name}"
+
+    @property
+    def description_text(self):
+        if (get_language() or "").startswith("zh") and self.description_zh:
+            return self.description_zh
+        return self.description
 
 
 class Direction(models.TextChoices):

@@ -73,3 +73,11 @@ def test_only_administrators_edit_the_catalogue(client_for, admin, coordinator_z
     )
     assert response.status_code == 302
     assert Indicator.objects.get(code="near_misses").name_zh == "未遂事件报告"
+
+
+def test_module_descriptions_follow_the_language(client_for, coordinator_zj):
+    client = client_for(coordinator_zj)
+    assert "Accidents, near misses, hazards found and fixed" in client.get("/modules/").content.decode()
+    coordinator_zj.preferred_language = "zh-hans"
+    coordinator_zj.save()
+    assert "事故、未遂事件、隐患排查整改和误工天数" in client.get("/modules/").content.decode()
