@@ -256,6 +256,7 @@ def test_catalogue_edits_and_exports_leave_an_audit_trail(client_for, admin):
     wc = module("WC")
     data = {"code": "WC", "order": 1, "name_en": wc.name_en, "name_zh": "职场合作（新版）", "classroom_days": 1}
     data |= {"consulting_visits": 6, "is_compulsory": "on", "is_active": "on", "description": wc.description}
+    data["description_zh"] = wc.description_zh
     assert client.post(f"/modules/{wc.pk}/", data).status_code == 302
     wc.refresh_from_db()
     assert (wc.name_zh, wc.classroom_days, wc.consulting_visits) == ("职场合作（新版）", 1, 6)
