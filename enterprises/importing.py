@@ -9,6 +9,7 @@ the database as it is then, inside the transaction that writes it.
 import contextlib
 import datetime
 import json
+import time
 import uuid
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
@@ -120,7 +121,6 @@ def check_enterprises(table, user):
             provinces[key.casefold()] = province
     all_provinces = {p.code: p for p in Province.objects.all()}
     codes_in_file = {}
-    existing = {}
     rows = []
     for number, values in table:
         row = RowChecker(number, values, ENTERPRISE_COLUMNS, errors)
@@ -300,8 +300,16 @@ def _store_dir():
     return folder
 
 
+STASH_HOURS = 24
+
+
 def stash(*, user, kind, table, filename):
-    """Keep the parsed table on the server until the user confirms it."""
+    """Keep the parsed table on the server until the user confirms it; previews
+    nobody confirmed are removed after a day."""
+    cutoff = time.time() - STASH_HOURS * 3600
+    for old in _store_dir().glob("*.json"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
     token = uuid.uuid4().hex
     payload = {"user": user.pk, "kind": kind, "filename": filename, "table": table}
     (_store_dir() / f"{token}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")

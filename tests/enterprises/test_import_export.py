@@ -217,3 +217,18 @@ def test_template_has_both_languages_headers(client_for, coordinator_zj):
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet[1]] == HEADERS
     assert "Name (Chinese) / 名称（中文）" in HEADERS
+
+
+def test_unconfirmed_previews_are_removed_after_a_day(client_for, coordinator_zj, settings, tmp_path):
+    import os
+    import time
+
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(coordinator_zj)
+    first = upload(client, xlsx([row(credit_code(20))])).context["token"]
+    stale = tmp_path / "imports" / f"{first}.json"
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    second = upload(client, xlsx([row(credit_code(21))])).context["token"]
+    assert not stale.exists()
+    assert (tmp_path / "imports" / f"{second}.json").exists()
