@@ -11,11 +11,13 @@ class ConsultantsConfig(AppConfig):
         from score_portal.registry import HomePanel, NavEntry, PageSection, registry
 
         from .demo import seed_demo
-        from .views import enrolment_section, my_enterprises_panel
+        from .views import enrolment_section, my_enterprises_panel, next_visits_panel
 
         registry.add_nav(
             NavEntry(_("Consultants"), "consultants:list", (Role.ADMINISTRATOR, Role.COORDINATOR), order=40)
         )
+        registry.add_nav(NavEntry(_("Visits"), "consultants:visits", tuple(Role.values), order=15))
+        registry.add_panel(HomePanel("consultants/panel_visits.html", (Role.CONSULTANT,), next_visits_panel, order=4))
         registry.add_panel(HomePanel("consultants/panel_mine.html", (Role.CONSULTANT,), my_enterprises_panel, order=5))
         registry.add_section(PageSection("enrolment", "consultants/enrolment_section.html", enrolment_section))
         registry.add_seeder(seed_demo)

@@ -3,11 +3,13 @@
 
 import datetime
 
+from django.utils import timezone
+
 from enterprises.models import Province
 from modules.models import Enrolment, Module
 from score_portal.models import User
 
-from .models import Assignment, Certification, Consultant
+from .models import Assignment, Certification, Consultant, Visit
 
 PROFILES = {
     "consultant1@score.demo": (["ZJ"], "中文, English", "13805710001", [("WC", "expert"), ("OSH", "certified")]),
@@ -40,4 +42,14 @@ def seed_demo(*, stdout, scale=0):
             ):
                 if not Assignment.objects.filter(enrolment=enrolment, ended_on__isnull=True).exists():
                     Assignment.objects.create(consultant=consultant, enrolment=enrolment, role="lead")
+    for assignment in Assignment.objects.filter(ended_on__isnull=True).select_related("consultant"):
+        if not Visit.objects.filter(enrolment=assignment.enrolment, consultant=assignment.consultant).exists():
+            day = timezone.localdate() + datetime.timedelta(days=3 + assignment.pk % 10)
+            Visit.objects.create(
+                enrolment=assignment.enrolment,
+                consultant=assignment.consultant,
+                visit_type="consulting",
+                planned_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 30))),
+                notes="Follow up the improvement plan with the EIT. / 与 EIT 跟进改进计划。",
+            )
     stdout.write(f"  consultant assignments: {Assignment.objects.filter(ended_on__isnull=True).count()}")

@@ -1,12 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from enterprises.forms import DATE
+from enterprises.forms import DATE, NUMBER_ERRORS
 from enterprises.models import Province
+from modules.models import Enrolment
 from score_portal.forms import StyledFormMixin
 from score_portal.models import Role, User
 
-from .models import AssignmentRole, Certification, Consultant
+from .models import Assignment, AssignmentRole, Certification, Consultant, Visit
 
 
 class ConsultantForm(StyledFormMixin, forms.ModelForm):
@@ -53,3 +54,48 @@ class AssignmentForm(StyledFormMixin, forms.Form):
         self.fields["consultant"].queryset = (
             Consultant.objects.visible_to(user).select_related("user").order_by("user__name")
         )
+
+
+class VisitPlanForm(StyledFormMixin, forms.ModelForm):
+    consultant = forms.ModelChoiceField(label=_("Consultant"), queryset=Consultant.objects.none(), required=False)
+
+    class Meta:
+        model = Visit
+        fields = ["enrolment", "consultant", "visit_type", "planned_at", "duration_hours", "notes"]
+        widgets = {
+            "planned_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        active = Assignment.objects.active()
+        if user.is_consultant:
+            enrolments = Enrolment.objects.filter(assignments__in=active.filter(consultant__user=user))
+            del self.fields["consultant"]
+        else:
+            enrolments = Enrolment.objects.editable_by(user).filter(assignments__in=active)
+            self.fields["consultant"].queryset = Consultant.objects.visible_to(user).select_related("user")
+            self.fields["consultant"].required = True
+        self.fields["enrolment"].queryset = (
+            enrolments.distinct().select_related("enterprise", "module").order_by("enterprise__name_en")
+        )
+        self.fields["enrolment"].label_from_instance = lambda e: f"{e.enterprise.name} · {e.module.code}"
+        self.fields["duration_hours"].error_messages.update(NUMBER_ERRORS)
+
+    def clean(self):
+        data = super().clean()
+        enrolment, consultant = data.get("enrolment"), data.get("consultant")
+        assigned = Assignment.objects.active().filter(enrolment=enrolment, consultant=consultant)
+        if enrolment and consultant and not assigned.exists():
+            self.add_error("consultant", _("This consultant is not assigned to that enterprise's module."))
+        duration = data.get("duration_hours")
+        if duration is not None and not 0 < duration <= 12:
+            self.add_error("duration_hours", _("A visit lasts between a few minutes and 12 hours."))
+        return data
+
+    def consultant_for(self):
+        if self.user.is_consultant:
+            return Consultant.objects.get(user=self.user)
+        return self.cleaned_data["consultant"]

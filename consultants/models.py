@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -24,6 +26,10 @@ class ConsultantQuerySet(StaffEditableQuerySet):
         return self.filter(user=user)
 
 
+def new_calendar_token():
+    return secrets.token_urlsafe(24)
+
+
 class Consultant(models.Model):
     """A SCORE trainer: the profile of a user with the consultant role."""
 
@@ -38,6 +44,7 @@ class Consultant(models.Model):
     languages = models.CharField(_("languages"), max_length=100, blank=True, help_text=_("For example: 中文, English"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
 
     objects = ConsultantQuerySet.as_manager()
 
@@ -151,3 +158,73 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.consultant} · {self.enrolment} ({self.get_role_display()})"
+
+
+class VisitType(models.TextChoices):
+    BASELINE = "baseline", _("Baseline assessment")
+    CONSULTING = "consulting", _("Consulting")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    EIT_MEETING = "eit_meeting", _("EIT meeting support")
+
+
+class VisitStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    APPROVED = "approved", _("Approved")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class VisitQuerySet(ScopedQuerySet):
+    """Staff see the visits of the enterprises they see; a consultant sees their own visits
+    (and none of another consultant's drafts)."""
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_consultant:
+            return self.filter(consultant__user=user)
+        return self.filter(enrolment__enterprise__in=Enterprise.objects.visible_to(user))
+
+    def editable_by(self, user):
+        if user.is_authenticated and user.is_consultant:
+            return self.filter(
+                consultant__user=user, status__in=[VisitStatus.PLANNED, VisitStatus.DRAFT, VisitStatus.RETURNED]
+            )
+        if user.is_authenticated and (user.is_administrator or user.is_coordinator):
+            return self.visible_to(user)
+        return self.none()
+
+    def upcoming(self):
+        return self.filter(status=VisitStatus.PLANNED, planned_at__gte=timezone.now()).order_by("planned_at")
+
+
+class Visit(models.Model):
+    """A consultant's site visit to an enterprise for one of its enrolments. Planned first;
+    the record of what happened (attendees, findings, actions, KPI readings) follows."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="visits"
+    )
+    consultant = models.ForeignKey(
+        Consultant, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="visits"
+    )
+    visit_type = models.CharField(_("type"), max_length=20, choices=VisitType.choices, default=VisitType.CONSULTING)
+    planned_at = models.DateTimeField(_("planned for"))
+    duration_hours = models.DecimalField(_("duration (hours)"), max_digits=4, decimal_places=1, default=3)
+    status = models.CharField(_("status"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.PLANNED)
+    notes = models.TextField(_("notes for the visit"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic locking of the record
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-planned_at"]
+        indexes = [models.Index(fields=["consultant", "status", "planned_at"])]
+
+    def __str__(self):
+        return f"{self.enrolment.enterprise} · {self.planned_at:%Y-%m-%d}"

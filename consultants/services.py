@@ -56,3 +56,22 @@ def assignment_end(*, actor, assignment, request=None):
     assignment.ended_on = timezone.localdate()
     assignment.save(update_fields=["ended_on"])
     audit_log(action=AuditEvent.Action.UPDATED, actor=actor, target=assignment, request=request, ended=True)
+
+
+@transaction.atomic
+def visit_plan(*, actor, form, consultant, request=None):
+    visit = form.save(commit=False)
+    visit.consultant = consultant
+    visit.save()
+    audit_log(action=AuditEvent.Action.CREATED, actor=actor, target=visit, request=request)
+    return visit
+
+
+@transaction.atomic
+def calendar_token_reset(*, actor, consultant, request=None):
+    """A new private feed address; the old one stops working at once."""
+    from .models import new_calendar_token
+
+    consultant.calendar_token = new_calendar_token()
+    consultant.save(update_fields=["calendar_token"])
+    audit_log(action=AuditEvent.Action.UPDATED, actor=actor, target=consultant, request=request, calendar="reset")

@@ -1,20 +1,25 @@
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
 from enterprises.models import Province
 from modules.models import Enrolment, Module
-from score_portal.access import RoleRequiredMixin, get_editable_or_404
+from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
 from score_portal.models import Role
 
 from . import services
-from .forms import AssignmentForm, CertificationForm, ConsultantForm
-from .models import Assignment, Certification, Consultant
+from .forms import AssignmentForm, CertificationForm, ConsultantForm, VisitPlanForm
+from .models import Assignment, Certification, Consultant, Visit, VisitStatus
 
 STAFF = (Role.ADMINISTRATOR, Role.COORDINATOR)
 
@@ -149,3 +154,102 @@ def my_enterprises_panel(request):
         .order_by("enrolment__enterprise__name_en")
     )
     return {"assignments": assignments}
+
+
+class VisitListView(RoleRequiredMixin, ListView):
+    """Consultants: my next visits; staff: the visits planned in their scope."""
+
+    template_name = "consultants/visit_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.when = self.request.GET.get("when", "upcoming")
+        visits = Visit.objects.visible_to(self.request.user).select_related(
+            "enrolment__enterprise", "enrolment__module", "consultant__user"
+        )
+        if self.when == "past":
+            return visits.filter(planned_at__lt=timezone.now()).order_by("-planned_at")
+        return visits.filter(planned_at__gte=timezone.now()).order_by("planned_at")
+
+    def get_context_data(self, **kwargs):
+        profile = Consultant.objects.filter(user=self.request.user).first()
+        feed = (
+            self.request.build_absolute_uri(reverse("consultants:calendar", args=[profile.calendar_token]))
+            if profile
+            else None
+        )
+        return super().get_context_data(when=self.when, feed_url=feed, **kwargs)
+
+
+class VisitPlanView(RoleRequiredMixin, View):
+    def get(self, request):
+        return render(request, "consultants/visit_plan.html", {"form": VisitPlanForm(user=request.user)})
+
+    def post(self, request):
+        form = VisitPlanForm(request.POST, user=request.user)
+        if not form.is_valid():
+            messages.error(request, _("Please correct the errors below; nothing has been saved."))
+            return render(request, "consultants/visit_plan.html", {"form": form})
+        services.visit_plan(actor=request.user, form=form, consultant=form.consultant_for(), request=request)
+        messages.success(request, _("Visit planned."))
+        return redirect("consultants:visits")
+
+
+class CalendarResetView(RoleRequiredMixin, View):
+    roles = (Role.CONSULTANT,)
+
+    def post(self, request):
+        profile = get_visible_or_404(Consultant.objects, request.user, user__pk=request.user.pk)
+        services.calendar_token_reset(actor=request.user, consultant=profile, request=request)
+        messages.success(request, _("Your calendar has a new address; the old one no longer works."))
+        return redirect("consultants:visits")
+
+
+def ics_text(text):
+    return str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def calendar_feed(request, token):
+    """The consultant's visits as an iCalendar feed; the unguessable token is the only key."""
+    profile = Consultant.objects.filter(calendar_token=token, user__is_active=True).select_related("user").first()
+    if profile is None:
+        raise Http404
+    visits = (
+        Visit.objects.filter(consultant=profile)
+        .exclude(status=VisitStatus.CANCELLED)
+        .select_related("enrolment__enterprise", "enrolment__module")
+        .order_by("planned_at")
+    )
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    name = _("SCORE visits")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//SCORE Portal//Visits//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{ics_text(name)}",
+    ]
+    for visit in visits:
+        start = visit.planned_at.astimezone(datetime.UTC)
+        end = start + datetime.timedelta(hours=float(visit.duration_hours))
+        enterprise = visit.enrolment.enterprise
+        summary = f"{enterprise.name} · {visit.enrolment.module.code} · {visit.get_visit_type_display()}"
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:visit-{visit.pk}@score-portal",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
+            f"DTEND:{end:%Y%m%dT%H%M%SZ}",
+            f"SUMMARY:{ics_text(summary)}",
+            f"LOCATION:{ics_text(' '.join(filter(None, [enterprise.city, enterprise.address])))}",
+            f"DESCRIPTION:{ics_text(visit.notes)}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def next_visits_panel(request):
+    return {"visits": Visit.objects.visible_to(request.user).upcoming().select_related("enrolment__enterprise")[:5]}
