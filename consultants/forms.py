@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.forms import DATE, NUMBER_ERRORS
@@ -99,3 +100,26 @@ class VisitPlanForm(StyledFormMixin, forms.ModelForm):
         if self.user.is_consultant:
             return Consultant.objects.get(user=self.user)
         return self.cleaned_data["consultant"]
+
+
+class VisitRecordForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = ["held_on", "duration_hours", "attendees", "activities", "findings"]
+        widgets = {
+            "held_on": DATE,
+            "attendees": forms.CheckboxSelectMultiple,
+            "activities": forms.Textarea(attrs={"rows": 3}),
+            "findings": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = self.instance.enrolment.enterprise.eit_members.current()
+        self.fields["duration_hours"].error_messages.update(NUMBER_ERRORS)
+
+    def clean_held_on(self):
+        held_on = self.cleaned_data.get("held_on")
+        if held_on and held_on > timezone.localdate():
+            raise forms.ValidationError(_("A visit cannot be held in the future."))
+        return held_on

@@ -215,6 +215,16 @@ class Visit(models.Model):
     duration_hours = models.DecimalField(_("duration (hours)"), max_digits=4, decimal_places=1, default=3)
     status = models.CharField(_("status"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.PLANNED)
     notes = models.TextField(_("notes for the visit"), blank=True)
+    held_on = models.DateField(_("held on"), null=True, blank=True)
+    attendees = models.ManyToManyField(
+        "enterprises.EITMember", verbose_name=_("EIT members present"), blank=True, related_name="visits"
+    )
+    activities = models.TextField(_("activities"), blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    review_comment = models.TextField(_("coordinator's comment"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1, editable=False)  # optimistic locking of the record
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -228,3 +238,24 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.enrolment.enterprise} · {self.planned_at:%Y-%m-%d}"
+
+    @property
+    def is_locked(self):
+        return self.status in (VisitStatus.SUBMITTED, VisitStatus.APPROVED, VisitStatus.CANCELLED)
+
+
+class VisitEvent(models.Model):
+    """Each step of a visit's workflow: who, when, and the comment given."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=VisitStatus.choices)
+    to_status = models.CharField(max_length=20, choices=VisitStatus.choices)
+    comment = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.from_status} -> {self.to_status}"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("assignments/<int:pk>/end/", views.AssignmentEndView.as_view(), name="end"),
     path("visits/", views.VisitListView.as_view(), name="visits"),
     path("visits/plan/", views.VisitPlanView.as_view(), name="visit_plan"),
+    path("visits/<int:pk>/", views.VisitRecordView.as_view(), name="visit"),
     path("visits/calendar/reset/", views.CalendarResetView.as_view(), name="calendar_reset"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
 ]

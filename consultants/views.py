@@ -1,7 +1,7 @@
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
@@ -18,7 +19,7 @@ from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visi
 from score_portal.models import Role
 
 from . import services
-from .forms import AssignmentForm, CertificationForm, ConsultantForm, VisitPlanForm
+from .forms import AssignmentForm, CertificationForm, ConsultantForm, VisitPlanForm, VisitRecordForm
 from .models import Assignment, Certification, Consultant, Visit, VisitStatus
 
 STAFF = (Role.ADMINISTRATOR, Role.COORDINATOR)
@@ -253,3 +254,72 @@ def calendar_feed(request, token):
 
 def next_visits_panel(request):
     return {"visits": Visit.objects.visible_to(request.user).upcoming().select_related("enrolment__enterprise")[:5]}
+
+
+class VisitRecordView(RoleRequiredMixin, View):
+    """The record of one visit: its consultant fills it in and submits it; the coordinator
+    approves it or returns it with a comment, and may reopen an approved one."""
+
+    def load(self, request, pk):
+        return get_visible_or_404(
+            Visit.objects.select_related("enrolment__enterprise", "enrolment__module", "consultant__user"),
+            request.user,
+            pk=pk,
+        )
+
+    def show(self, request, visit, form=None, status=200):
+        editable = Visit.objects.editable_by(request.user).filter(pk=visit.pk).exists() and not visit.is_locked
+        own = visit.consultant.user_id == request.user.pk
+        context = {
+            "visit": visit,
+            "form": form or (VisitRecordForm(instance=visit) if editable and own else None),
+            "can_review": not own and Visit.objects.editable_by(request.user).filter(pk=visit.pk).exists(),
+            "events": visit.events.select_related("by"),
+            "attendees": visit.attendees.all(),
+        }
+        return render(request, "consultants/visit_record.html", context, status=status)
+
+    def get(self, request, pk):
+        return self.show(request, self.load(request, pk))
+
+    def post(self, request, pk):
+        visit = get_editable_or_404(
+            Visit.objects.select_related("enrolment__enterprise", "consultant__user"), request.user, pk=pk
+        )
+        action = request.POST.get("action", "save")
+        version = request.POST.get("version", "0")
+        own = visit.consultant.user_id == request.user.pk
+        if action in ("save", "submit") and not own or action in ("approve", "return", "reopen") and own:
+            raise PermissionDenied
+        try:
+            if action in ("save", "submit"):
+                form = VisitRecordForm(request.POST, instance=visit)
+                if not form.is_valid():
+                    messages.error(request, _("Please correct the errors below; nothing has been saved."))
+                    return self.show(request, self.load(request, pk), form)
+                visit = services.visit_record_save(actor=request.user, visit=visit, form=form, version=version)
+                version = visit.version
+            if action != "save":
+                services.visit_transition(
+                    actor=request.user,
+                    visit=visit,
+                    action=action,
+                    version=version,
+                    comment=request.POST.get("comment", ""),
+                    request=request,
+                )
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+            return self.show(
+                request, self.load(request, pk), status=409 if isinstance(exc, services.StaleVisit) else 200
+            )
+        messages.success(request, ACTION_MESSAGES.get(action, _("Saved.")))
+        return redirect("consultants:visit", pk=pk)
+
+
+ACTION_MESSAGES = {
+    "submit": gettext_lazy("Visit submitted for approval."),
+    "approve": gettext_lazy("Visit approved."),
+    "return": gettext_lazy("Visit returned to the consultant with your comment."),
+    "reopen": gettext_lazy("Visit reopened."),
+}
