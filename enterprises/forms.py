@@ -1,5 +1,6 @@
 from django import forms
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from score_portal.audit import audit_log
@@ -181,11 +182,30 @@ class EnterpriseForm(StyledFormMixin, forms.ModelForm):
 
 
 class EITMemberForm(StyledFormMixin, forms.ModelForm):
+    """A member of the team. Exactly one current member is the secretary: naming a
+    second one is refused unless the user says the current one hands over."""
+
+    hand_over = forms.BooleanField(label=_("Hand the secretary role over to this member"), required=False)
+
     class Meta:
         model = EITMember
         fields = ["name", "position", "side", "sex", "phone", "is_secretary", "joined_on", "left_on"]
         widgets = {"joined_on": DATE, "left_on": DATE}
-        help_texts = {"is_secretary": _("The current secretary hands over when another member is made secretary.")}
+
+    field_order = ["name", "position", "side", "sex", "phone", "is_secretary", "hand_over", "joined_on", "left_on"]
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = enterprise.eit_members.current().filter(is_secretary=True)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        self.current_secretary = others.first()
+        if self.current_secretary is None:
+            del self.fields["hand_over"]
+        else:
+            self.fields["hand_over"].help_text = _(
+                "%(name)s is the secretary now and stays in the team as a member."
+            ) % {"name": self.current_secretary.name}
 
     def clean(self):
         data = super().clean()
@@ -193,11 +213,41 @@ class EITMemberForm(StyledFormMixin, forms.ModelForm):
             self.add_error("left_on", _("The date left cannot be before the date joined."))
         if data.get("left_on") and data.get("is_secretary"):
             self.add_error("is_secretary", _("A member who has left cannot be the secretary."))
+        elif data.get("is_secretary") and self.current_secretary and not data.get("hand_over"):
+            self.add_error(
+                "is_secretary",
+                _(
+                    "%(name)s is already the EIT secretary, and a team has one at a time. "
+                    "Tick “Hand the secretary role over” to make this member the secretary instead."
+                )
+                % {"name": self.current_secretary.name},
+            )
         return data
 
     def validate_constraints(self, exclude=None):
-        # The one-secretary rule is kept by the service (the old secretary hands over).
+        # clean() gives the one-secretary rule its message and the service hands over;
+        # the database constraint stays as the last guard.
         pass
+
+
+class EITMemberLeaveForm(StyledFormMixin, forms.Form):
+    left_on = forms.DateField(label=_("Left the team on"), widget=DATE)
+
+    def __init__(self, *args, member, **kwargs):
+        kwargs.setdefault("initial", {"left_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_left_on(self):
+        left_on = self.cleaned_data["left_on"]
+        if left_on < self.member.joined_on:
+            raise forms.ValidationError(
+                _("%(name)s joined on %(date)s; the date left cannot be earlier.")
+                % {"name": self.member.name, "date": self.member.joined_on.isoformat()}
+            )
+        if left_on > timezone.localdate():
+            raise forms.ValidationError(_("The date left cannot be in the future."))
+        return left_on
 
 
 class EITMeetingForm(StyledFormMixin, forms.ModelForm):
@@ -213,7 +263,12 @@ class EITMeetingForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, enterprise, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = enterprise.eit_members.current()
+        # Current members, and anyone already recorded as present (who may have left since),
+        # so correcting an old meeting does not drop them.
+        attendees = Q(left_on__isnull=True)
+        if self.instance.pk:
+            attendees |= Q(meetings=self.instance)
+        self.fields["attendees"].queryset = enterprise.eit_members.filter(attendees).distinct()
 
 
 class SuggestionForm(StyledFormMixin, forms.ModelForm):

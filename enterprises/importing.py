@@ -11,19 +11,15 @@ import datetime
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-
-from score_portal.audit import audit_log
-from score_portal.models import AuditEvent
 
 from .credit_code import normalise, validate_credit_code
 from .models import EITMember, Enterprise, ProgrammeStatus, Province, Sector, Sex, Side
@@ -281,9 +277,12 @@ def check_eit_members(table, user):
 def write_eit_members(rows):
     for r in rows:
         if r["is_secretary"] and r["left_on"] is None:
-            EITMember.objects.filter(enterprise_id=r["enterprise"], is_secretary=True, left_on__isnull=True).exclude(
-                name=r["name"]
-            ).update(is_secretary=False)
+            # The old secretary steps down first (the database allows one), row by row
+            # rather than with update() so the step down is in the team's history.
+            stepping_down = EITMember.objects.current().filter(enterprise_id=r["enterprise"], is_secretary=True)
+            for previous in stepping_down.exclude(name=r["name"]):
+                previous.is_secretary = False
+                previous.save(update_fields=["is_secretary"])
         fields = {k: v for k, v in r.items() if k not in {"row", "enterprise", "name"}}
         EITMember.objects.update_or_create(enterprise_id=r["enterprise"], name=r["name"], defaults=fields)
 
@@ -292,6 +291,20 @@ KINDS = {
     "enterprises": (ENTERPRISE_COLUMNS, check_enterprises, write_enterprises),
     "eit": (EIT_COLUMNS, check_eit_members, write_eit_members),
 }
+
+
+def columns(kind):
+    return KINDS[kind][0]
+
+
+def check(kind, table, user):
+    """(rows ready to write, every problem found, {added, updated})."""
+    return KINDS[kind][1](table, user)
+
+
+def write(kind, rows):
+    """Write checked rows; call only inside the import service's transaction."""
+    KINDS[kind][2](rows)
 
 
 def _store_dir():
@@ -330,22 +343,3 @@ def unstash(*, user, token):
 def discard(token):
     with contextlib.suppress(ValueError):
         (_store_dir() / f"{uuid.UUID(hex=str(token)).hex}.json").unlink(missing_ok=True)
-
-
-def import_apply(*, actor, kind, table, filename, request=None):
-    """Check and write in one transaction: (summary, errors). Nothing is written if errors."""
-    _columns, check, write = KINDS[kind]
-    with transaction.atomic():
-        rows, errors, summary = check(table, actor)
-        if errors:
-            transaction.set_rollback(True)
-            return summary, errors
-        write(rows)
-        audit_log(
-            action=AuditEvent.Action.IMPORTED, actor=actor, request=request, kind=kind, filename=filename, **summary
-        )
-    return summary, []
-
-
-def errors_as_dicts(errors):
-    return [asdict(e) for e in errors]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("enterprises/<int:pk>/restore/", views.EnterpriseArchiveView.as_view(restore=True), name="restore"),
     path("enterprises/<int:pk>/eit/new/", views.EITMemberFormView.as_view(), name="eit_add"),
     path("enterprises/<int:pk>/eit/<int:item>/", views.EITMemberFormView.as_view(), name="eit_edit"),
+    path("enterprises/<int:pk>/eit/<int:item>/leave/", views.EITMemberLeaveView.as_view(), name="eit_leave"),
     path("enterprises/<int:pk>/meetings/new/", views.EITMeetingFormView.as_view(), name="meeting_add"),
     path("enterprises/<int:pk>/meetings/<int:item>/", views.EITMeetingFormView.as_view(), name="meeting_edit"),
     path("enterprises/<int:pk>/suggestions/new/", views.SuggestionFormView.as_view(), name="suggestion_add"),

@@ -16,7 +16,15 @@ from score_portal.registry import registry
 from score_portal.views import next_url
 
 from . import importing, services
-from .forms import EITMeetingForm, EITMemberForm, EnterpriseFilterForm, EnterpriseForm, ImportForm, SuggestionForm
+from .forms import (
+    EITMeetingForm,
+    EITMemberForm,
+    EITMemberLeaveForm,
+    EnterpriseFilterForm,
+    EnterpriseForm,
+    ImportForm,
+    SuggestionForm,
+)
 from .history import enterprise_history
 from .models import EITMeeting, EITMember, Enterprise, ProgrammeStatus, Province, Suggestion, SuggestionStatus
 from .spreadsheets import EIT_COLUMNS, ENTERPRISE_COLUMNS, SpreadsheetError, read_table, write_csv, write_xlsx
@@ -138,7 +146,7 @@ class EnterpriseDetailView(RoleRequiredMixin, View):
             "children": Enterprise.objects.visible_to(request.user).filter(parent=enterprise).order_by("name_en"),
             "current_members": [m for m in members if m.is_current],
             "former_members": [m for m in members if not m.is_current],
-            "meetings": enterprise.eit_meetings.prefetch_related("attendees")[:20],
+            "meetings": enterprise.eit_meetings.prefetch_related("attendees"),
             "suggestions": suggestions,
             "suggestion_totals": totals,
             "tab": tab,
@@ -205,7 +213,6 @@ class EnterpriseChildFormView(RoleRequiredMixin, View):
     template_name = "enterprises/child_form.html"
     model = None
     form_class = None
-    service = None
     tab = ""
     title = ""
 
@@ -219,6 +226,9 @@ class EnterpriseChildFormView(RoleRequiredMixin, View):
 
     def make_form(self, data=None):
         return self.form_class(data, instance=self.instance)
+
+    def save(self, request, form):
+        raise NotImplementedError
 
     def render_form(self, request, form):
         context = {"form": form, "enterprise": self.enterprise, "title": self.title, "tab": self.tab}
@@ -234,7 +244,7 @@ class EnterpriseChildFormView(RoleRequiredMixin, View):
         if not form.is_valid():
             messages.error(request, _("Please correct the errors below; nothing has been saved."))
             return self.render_form(request, form)
-        type(self).service(actor=request.user, form=form, enterprise=self.enterprise, request=request)
+        self.save(request, form)
         messages.success(request, _("Saved."))
         return redirect(reverse("enterprises:detail", args=[self.enterprise.pk]) + f"?tab={self.tab}#{self.tab}")
 
@@ -242,28 +252,75 @@ class EnterpriseChildFormView(RoleRequiredMixin, View):
 class EITMemberFormView(EnterpriseChildFormView):
     model = EITMember
     form_class = EITMemberForm
-    service = staticmethod(services.eit_member_save)
     tab = "eit"
     title = gettext_lazy("EIT member")
+
+    def make_form(self, data=None):
+        return self.form_class(data, instance=self.instance, enterprise=self.enterprise)
+
+    def save(self, request, form):
+        service = services.eit_member_update if self.instance else services.eit_member_add
+        member = service(actor=request.user, form=form, enterprise=self.enterprise, request=request)
+        if form.cleaned_data.get("hand_over") and member.is_secretary:
+            messages.info(
+                request,
+                _("%(new)s is now the EIT secretary; %(old)s stays in the team.")
+                % {"new": member.name, "old": form.current_secretary.name},
+            )
+
+
+class EITMemberLeaveView(EnterpriseChildFormView):
+    """A member leaves the team: kept as a former member, with the date."""
+
+    model = EITMember
+    form_class = EITMemberLeaveForm
+    template_name = "enterprises/eit_leave.html"
+    tab = "eit"
+    title = gettext_lazy("Left the team")
+
+    def setup_objects(self, request, pk, item=None):
+        super().setup_objects(request, pk, item)
+        if not self.instance.is_current:
+            raise Http404
+
+    def make_form(self, data=None):
+        return self.form_class(data, member=self.instance)
+
+    def render_form(self, request, form):
+        context = {"form": form, "enterprise": self.enterprise, "member": self.instance, "tab": self.tab}
+        return render(request, self.template_name, context)
+
+    def save(self, request, form):
+        was_secretary = self.instance.is_secretary
+        services.eit_member_leave(
+            actor=request.user, member=self.instance, left_on=form.cleaned_data["left_on"], request=request
+        )
+        if was_secretary:
+            messages.warning(request, _("The team has no EIT secretary now: name one of its members."))
 
 
 class EITMeetingFormView(EnterpriseChildFormView):
     model = EITMeeting
     form_class = EITMeetingForm
-    service = staticmethod(services.meeting_record)
     tab = "meetings"
     title = gettext_lazy("EIT meeting")
 
     def make_form(self, data=None):
         return self.form_class(data, instance=self.instance, enterprise=self.enterprise)
 
+    def save(self, request, form):
+        services.meeting_record(actor=request.user, form=form, enterprise=self.enterprise, request=request)
+
 
 class SuggestionFormView(EnterpriseChildFormView):
     model = Suggestion
     form_class = SuggestionForm
-    service = staticmethod(services.suggestion_save)
     tab = "suggestions"
     title = gettext_lazy("Suggestion")
+
+    def save(self, request, form):
+        service = services.suggestion_update if self.instance else services.suggestion_record
+        service(actor=request.user, form=form, enterprise=self.enterprise, request=request)
 
 
 class ImportView(RoleRequiredMixin, View):
@@ -279,13 +336,13 @@ class ImportView(RoleRequiredMixin, View):
         if form.is_valid():
             kind = form.cleaned_data["kind"]
             upload = form.cleaned_data["file"]
-            columns, check, _write = importing.KINDS[kind]
+            columns = importing.columns(kind)
             try:
                 table, unknown = read_table(upload, columns)
             except SpreadsheetError as exc:
                 form.add_error("file", str(exc))
             else:
-                _rows, errors, summary = check(table, request.user)
+                _rows, errors, summary = importing.check(kind, table, request.user)
                 context.update({"errors": errors, "summary": summary, "unknown": unknown, "kind": kind})
                 if not errors:
                     token = importing.stash(user=request.user, kind=kind, table=table, filename=upload.name)
@@ -303,7 +360,7 @@ class ImportConfirmView(RoleRequiredMixin, View):
         if payload is None or request.session.get(ImportView.session_key) != token:
             messages.error(request, _("This import has expired or was already done; upload the file again."))
             return redirect("enterprises:import")
-        summary, errors = importing.import_apply(
+        summary, errors = services.enterprise_import(
             actor=request.user,
             kind=payload["kind"],
             table=payload["table"],

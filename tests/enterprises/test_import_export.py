@@ -232,3 +232,20 @@ def test_unconfirmed_previews_are_removed_after_a_day(client_for, coordinator_zj
     second = upload(client, xlsx([row(credit_code(21))])).context["token"]
     assert not stale.exists()
     assert (tmp_path / "imports" / f"{second}.json").exists()
+
+
+def test_importing_a_new_secretary_hands_over_with_a_history_trace(client_for, coordinator_zj):
+    from .factories import EITMemberFactory
+
+    enterprise = EnterpriseFactory(credit_code=credit_code(15))
+    old = EITMemberFactory(enterprise=enterprise, name="王静", is_secretary=True)
+    headers = [c.header() for c in EIT_COLUMNS]
+    rows = [[enterprise.credit_code, "李强", "", "Worker", "Male", "", "yes", "2026-01-05", ""]]
+    client = client_for(coordinator_zj)
+    response = upload(client, xlsx(rows, headers), kind="eit")
+    assert "1 will be added and 0 updated" in response.content.decode()
+    confirm(client, response)
+    old.refresh_from_db()
+    assert old.is_current and not old.is_secretary
+    assert list(old.history.order_by("history_id").values_list("is_secretary", flat=True)) == [True, False]
+    assert enterprise.eit_members.get(is_secretary=True).name == "李强"

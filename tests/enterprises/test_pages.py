@@ -105,19 +105,6 @@ def test_archive_asks_first_then_hides_and_restore_brings_back(client_for, coord
     ]
 
 
-def test_a_new_secretary_takes_over_so_only_one_is_active(client_for, coordinator_zj):
-    enterprise = EnterpriseFactory()
-    old = EITMemberFactory(enterprise=enterprise, name="王静", is_secretary=True)
-    client = client_for(coordinator_zj)
-    client.post(
-        f"/enterprises/{enterprise.pk}/eit/new/",
-        {"name": "李强", "side": "worker", "sex": "male", "is_secretary": "on", "joined_on": "2026-03-01"},
-    )
-    old.refresh_from_db()
-    assert not old.is_secretary
-    assert list(enterprise.eit_members.current().filter(is_secretary=True).values_list("name", flat=True)) == ["李强"]
-
-
 def test_the_database_refuses_two_active_secretaries():
     enterprise = EnterpriseFactory()
     EITMemberFactory(enterprise=enterprise, is_secretary=True)
