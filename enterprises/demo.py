@@ -287,6 +287,23 @@ SUGGESTIONS = [
 ]
 
 
+ROADS = ["Jiefang Road", "Renmin Road", "Zhongshan Road", "Huancheng East Road", "Kaifa Avenue", "Binhai Road"]
+
+
+def _upsert(credit_code, values):
+    """update_or_create that saves only when a value differs, so seeding again
+    leaves no empty entries in the enterprises' history."""
+    enterprise = Enterprise.objects.filter(credit_code=credit_code).first()
+    if enterprise is None:
+        return Enterprise.objects.create(credit_code=credit_code, **values), True
+    changed = [name for name, value in values.items() if getattr(enterprise, name) != value]
+    for name in changed:
+        setattr(enterprise, name, values[name])
+    if changed:
+        enterprise.save()
+    return enterprise, False
+
+
 def credit_code_for(key, region):
     digest = hashlib.sha256(key.encode()).digest()
     org = "".join(ALPHABET[b % len(ALPHABET)] for b in digest[:9])
@@ -301,9 +318,9 @@ def seed_demo(*, stdout, scale=0):
     coordinators = {code: User.objects.filter(provinces__code=code).first() for code in provinces}
     by_key = {}
     for key, parent, prov, city, region, sector, en, zh, pilot, status, female, male in ENTERPRISES:
-        enterprise, created = Enterprise.objects.update_or_create(
-            credit_code=credit_code_for(key, region),
-            defaults={
+        enterprise, created = _upsert(
+            credit_code_for(key, region),
+            {
                 "name_en": en,
                 "name_zh": zh,
                 "province": provinces[prov],
@@ -316,7 +333,8 @@ def seed_demo(*, stdout, scale=0):
                 "employees_male": male,
                 "parent": by_key.get(parent),
                 "coordinator": coordinators.get(prov),
-                "address": f"{city}",
+                "address": f"No. {len(key) * 37 % 400 + 1} {ROADS[len(en) % len(ROADS)]}, {city}",
+                "contact_email": f"score.{key}@example.com",
                 "contact_name": f"{SURNAMES[len(key) % 20]}{GIVEN[len(en) % 20]}",
                 "contact_phone": f"1380571{len(key):02d}{len(en) % 100:02d}",
             },
