@@ -160,7 +160,10 @@ class EnterpriseForm(StyledFormMixin, forms.ModelForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents.select_related(None).only("pk", "name_en", "name_zh")
-        self.fields["coordinator"].queryset = User.objects.filter(role=Role.COORDINATOR, is_active=True)
+        # Only coordinators of provinces the user sees: no other province's staff listed.
+        self.fields["coordinator"].queryset = User.objects.filter(
+            role=Role.COORDINATOR, is_active=True, provinces__in=self.fields["province"].queryset
+        ).distinct()
         for name in ("employees_female", "employees_male"):
             self.fields[name].error_messages.update(NUMBER_ERRORS)
 
@@ -169,6 +172,15 @@ class EnterpriseForm(StyledFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        coordinator, province = data.get("coordinator"), data.get("province")
+        if coordinator and province and not coordinator.provinces.filter(pk=province.pk).exists():
+            self.add_error(
+                "coordinator",
+                _("%(person)s does not coordinate %(province)s.") % {"person": coordinator, "province": province},
+            )
+        if "status" in self.changed_data and "status_date" not in self.changed_data and data.get("status"):
+            # A new status without a date dates from today, so "status since" is never stale.
+            data["status_date"] = timezone.localdate()
         parent = data.get("parent")
         if parent and self.instance.pk:
             node, seen = parent, set()

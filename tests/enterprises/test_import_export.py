@@ -249,3 +249,12 @@ def test_importing_a_new_secretary_hands_over_with_a_history_trace(client_for, c
     assert old.is_current and not old.is_secretary
     assert list(old.history.order_by("history_id").values_list("is_secretary", flat=True)) == [True, False]
     assert enterprise.eit_members.get(is_secretary=True).name == "李强"
+
+
+def test_a_file_with_too_many_rows_is_refused_before_any_check(client_for, coordinator_zj):
+    from enterprises.spreadsheets import MAX_ROWS
+
+    rows = [row(credit_code(1))] * (MAX_ROWS + 1)
+    page = upload(client_for(coordinator_zj), csv_file(rows)).content.decode()
+    assert f"The file has more than {MAX_ROWS} rows; split it into smaller files." in page
+    assert not Enterprise.objects.exists()

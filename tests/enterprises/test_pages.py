@@ -149,3 +149,48 @@ def test_detail_page_queries_do_not_grow_with_the_team(client_for, coordinator_z
         EITMemberFactory.create_batch(10, enterprise=enterprise)
         with django_assert_max_num_queries(len(few.captured_queries)):
             client.get(f"/enterprises/{enterprise.pk}/?tab={tab}")
+
+
+def test_responsible_coordinator_is_one_of_the_provinces_coordinators(client_for, coordinator_zj, coordinator_sc):
+    client = client_for(coordinator_zj)
+    form_page = client.get("/enterprises/new/").content.decode()
+    assert "Zhou Coordinator" in form_page
+    assert "Sun Coordinator" not in form_page  # another province's staff are not listed
+    response = client.post("/enterprises/new/", valid_form(coordinator=coordinator_sc.pk))
+    assert "Select a valid choice" in response.content.decode()
+    assert not Enterprise.objects.exists()
+
+
+def test_administrator_cannot_name_a_coordinator_of_another_province(client_for, admin, coordinator_sc):
+    response = client_for(admin).post("/enterprises/new/", valid_form(coordinator=coordinator_sc.pk))
+    assert "Sun Coordinator does not coordinate Zhejiang." in response.content.decode()
+    assert not Enterprise.objects.exists()
+
+
+def test_a_new_status_without_a_date_dates_from_today(client_for, coordinator_zj):
+    import datetime
+
+    from django.utils import timezone
+
+    enterprise = EnterpriseFactory(status="enrolled", status_date=datetime.date(2025, 1, 1))
+    data = valid_form(credit_code=enterprise.credit_code, status="active", status_date="2025-01-01")
+    client_for(coordinator_zj).post(f"/enterprises/{enterprise.pk}/edit/", data)
+    enterprise.refresh_from_db()
+    assert (enterprise.status, enterprise.status_date) == ("active", timezone.localdate())
+    data = valid_form(credit_code=enterprise.credit_code, status="completed", status_date="2026-02-01")
+    client_for(coordinator_zj).post(f"/enterprises/{enterprise.pk}/edit/", data)
+    enterprise.refresh_from_db()
+    assert (enterprise.status, enterprise.status_date) == ("completed", datetime.date(2026, 2, 1))
+
+
+def test_home_panel_counts_the_coordinators_enterprises_by_status(client_for, coordinator_zj):
+    EnterpriseFactory.create_batch(2, status="active")
+    EnterpriseFactory(status="prospect", is_pilot_unit=True)
+    EnterpriseFactory(status="active", archived_at="2026-01-01T00:00Z")  # archived: not counted
+    EnterpriseFactory(status="active", province=province("SC"))  # another province: not counted
+    page = client_for(coordinator_zj).get("/").content.decode()
+    panel = page[page.index('data-testid="panel-enterprises"') :]
+    panel = " ".join(panel[: panel.index("</section>")].split())
+    assert "3</span> enterprises in your scope · 1 pilot unit" in panel
+    assert "Active: <strong>2</strong>" in panel
+    assert "Prospect: <strong>1</strong>" in panel
