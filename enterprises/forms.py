@@ -167,6 +167,19 @@ class EnterpriseForm(StyledFormMixin, forms.ModelForm):
         for name in ("employees_female", "employees_male"):
             self.fields[name].error_messages.update(NUMBER_ERRORS)
 
+    SECTIONS = [
+        (_("Enterprise"), ["name_zh", "name_en", "credit_code", "sector"]),
+        (_("Place"), ["province", "city", "address"]),
+        (_("Contact"), ["contact_name", "contact_phone", "contact_email"]),
+        (_("Programme"), ["status", "status_date", "coordinator", "employees_female", "employees_male"]),
+        (_("Group and notes"), ["parent", "is_pilot_unit", "notes"]),
+    ]
+    WIDE = {"address", "notes", "parent"}
+
+    def sections(self):
+        """[(title, [(bound field, wide?)])] for the page's grouped layout."""
+        return [(title, [(self[name], name in self.WIDE) for name in names]) for title, names in self.SECTIONS]
+
     def clean_credit_code(self):
         return validate_credit_code(self.cleaned_data["credit_code"])
 

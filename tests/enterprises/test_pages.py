@@ -194,3 +194,11 @@ def test_home_panel_counts_the_coordinators_enterprises_by_status(client_for, co
     assert "3</span> enterprises in your scope · 1 pilot unit" in panel
     assert "Active: <strong>2</strong>" in panel
     assert "Prospect: <strong>1</strong>" in panel
+
+
+def test_the_grouped_form_layout_shows_every_field(coordinator_zj):
+    from enterprises.forms import EnterpriseForm
+
+    form = EnterpriseForm(user=coordinator_zj)
+    shown = [field.name for _title, fields in form.sections() for field, _wide in fields]
+    assert sorted(shown) == sorted(form.fields)
