@@ -75,7 +75,13 @@ class UserFormMixin(RoleRequiredMixin):
         return render(
             self.request,
             self.template_name,
-            {"form": form, "scope_forms": scope_forms, "object": self.instance},
+            {
+                "form": form,
+                "scope_forms": scope_forms,
+                "object": self.instance,
+                # Cancel goes back to the filtered list it came from, never to another site.
+                "cancel_url": next_url(self.request, reverse("users:list")),
+            },
         )
 
     def get(self, request, *args, **kwargs):
@@ -109,7 +115,8 @@ class UserUpdateView(UserFormMixin, View):
         return _("Changes to {name} saved.")
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
+        # The role is checked first (403), as on every user page; only then the person (404).
+        if request.user.is_authenticated and request.user.role in self.roles:
             self.instance = get_editable_or_404(User.objects, request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
