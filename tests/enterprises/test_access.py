@@ -1,7 +1,10 @@
 """Scope matrix: who sees and changes which enterprise, for every registry page."""
 
+import datetime
+
 import pytest
 
+from enterprises.models import EITMeeting, Suggestion
 from tests.factories import province
 
 from .factories import EITMemberFactory, EnterpriseFactory
@@ -21,8 +24,16 @@ def sc_enterprise():
 
 def pages(enterprise):
     member = EITMemberFactory(enterprise=enterprise)
+    meeting = EITMeeting.objects.create(enterprise=enterprise, held_on=datetime.date(2026, 1, 5), topics="5S")
+    suggestion = Suggestion.objects.create(
+        enterprise=enterprise, submitted_by="王", submitted_on=datetime.date(2026, 1, 5), area="CP", title="LED"
+    )
     pk = enterprise.pk
     return [
+        f"/enterprises/{pk}/eit/{member.pk}/leave/",
+        f"/enterprises/{pk}/meetings/{meeting.pk}/",
+        f"/enterprises/{pk}/suggestions/{suggestion.pk}/",
+        f"/enterprises/{pk}/restore/",
         f"/enterprises/{pk}/",
         f"/enterprises/{pk}/?tab=history",
         f"/enterprises/{pk}/edit/",
