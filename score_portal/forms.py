@@ -37,6 +37,18 @@ class UserForm(StyledFormMixin, forms.ModelForm):
             raise forms.ValidationError(_("A user with this email address already exists."))
         return email
 
+    def clean(self):
+        data = super().clean()
+        was_admin = self.instance.pk and self.instance.is_administrator and self.instance.is_active
+        stays_admin = data.get("role") == Role.ADMINISTRATOR and data.get("is_active", True)
+        if was_admin and not stays_admin:
+            others = User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).exclude(pk=self.instance.pk)
+            if not others.exists():
+                raise forms.ValidationError(
+                    _("This is the last active administrator: make someone else an administrator first.")
+                )
+        return data
+
 
 class InviteForm(UserForm):
     class Meta(UserForm.Meta):

@@ -128,6 +128,10 @@ class UserReinviteView(RoleRequiredMixin, View):
         user = get_editable_or_404(User.objects, request.user, pk=pk)
         if not user.invitation_pending:
             messages.error(request, _("{name} has already set a password.").format(name=user))
+        elif not user.is_active:
+            messages.error(
+                request, _("{name} is inactive: make the account active before inviting again.").format(name=user)
+            )
         else:
             services.user_reinvite(actor=request.user, user=user, request=request)
             messages.success(request, _("The invitation to {name} has been sent again.").format(name=user))

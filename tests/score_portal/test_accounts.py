@@ -316,3 +316,28 @@ def test_a_bad_edit_changes_nothing(client_for, admin, coordinator_zj):
     coordinator_zj.refresh_from_db()
     assert coordinator_zj.role == Role.COORDINATOR
     assert not AuditEvent.objects.filter(action__in=["role_changed", "user_updated"]).exists()
+
+
+def test_the_last_administrator_cannot_demote_or_deactivate_themselves(client_for, admin):
+    form = {"name": admin.name, "email": admin.email, "role": Role.CONSULTANT, "is_active": "on"}
+    page = client_for(admin).post(f"/users/{admin.pk}/", form).content.decode()
+    assert "This is the last active administrator" in page
+    admin.refresh_from_db()
+    assert admin.role == Role.ADMINISTRATOR
+    UserFactory(role=Role.ADMINISTRATOR)
+    client_for(admin).post(f"/users/{admin.pk}/", form)
+    admin.refresh_from_db()
+    assert admin.role == Role.CONSULTANT
+
+
+def test_no_invitation_is_sent_to_an_inactive_account(
+    client_for, admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    invited = UserFactory(is_active=False)
+    invited.set_unusable_password()
+    invited.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(admin).post(f"/users/{invited.pk}/reinvite/", follow=True)
+    assert "is inactive" in response.content.decode()
+    assert mailoutbox == []
+    assert not AuditEvent.objects.filter(action="user_invited", target_id=str(invited.pk)).exists()
