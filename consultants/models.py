@@ -187,14 +187,22 @@ class VisitQuerySet(ScopedQuerySet):
             return self.filter(consultant__user=user)
         return self.filter(enrolment__enterprise__in=Enterprise.objects.visible_to(user))
 
-    def editable_by(self, user):
+    def recordable_by(self, user):
+        """Visits whose record the user fills in: their own, until submitted."""
         if user.is_authenticated and user.is_consultant:
             return self.filter(
                 consultant__user=user, status__in=[VisitStatus.PLANNED, VisitStatus.DRAFT, VisitStatus.RETURNED]
             )
+        return self.none()
+
+    def reviewable_by(self, user):
+        """Visits the user approves, returns or reopens: staff, within their scope."""
         if user.is_authenticated and (user.is_administrator or user.is_coordinator):
             return self.visible_to(user)
         return self.none()
+
+    def editable_by(self, user):
+        return self.recordable_by(user) | self.reviewable_by(user)
 
     def upcoming(self):
         return self.filter(status=VisitStatus.PLANNED, planned_at__gte=timezone.now()).order_by("planned_at")

@@ -268,12 +268,11 @@ class VisitRecordView(RoleRequiredMixin, View):
         )
 
     def show(self, request, visit, form=None, status=200):
-        editable = Visit.objects.editable_by(request.user).filter(pk=visit.pk).exists() and not visit.is_locked
-        own = visit.consultant.user_id == request.user.pk
+        recordable = Visit.objects.recordable_by(request.user).filter(pk=visit.pk).exists()
         context = {
             "visit": visit,
-            "form": form or (VisitRecordForm(instance=visit) if editable and own else None),
-            "can_review": not own and Visit.objects.editable_by(request.user).filter(pk=visit.pk).exists(),
+            "form": form or (VisitRecordForm(instance=visit) if recordable else None),
+            "can_review": Visit.objects.reviewable_by(request.user).filter(pk=visit.pk).exists(),
             "events": visit.events.select_related("by"),
             "attendees": visit.attendees.all(),
         }
@@ -283,14 +282,16 @@ class VisitRecordView(RoleRequiredMixin, View):
         return self.show(request, self.load(request, pk))
 
     def post(self, request, pk):
-        visit = get_editable_or_404(
-            Visit.objects.select_related("enrolment__enterprise", "consultant__user"), request.user, pk=pk
-        )
         action = request.POST.get("action", "save")
-        version = request.POST.get("version", "0")
-        own = visit.consultant.user_id == request.user.pk
-        if action in ("save", "submit") and not own or action in ("approve", "return", "reopen") and own:
+        if action not in ACTION_RULES:
             raise PermissionDenied
+        visit = get_editable_or_404(
+            Visit.objects.select_related("enrolment__enterprise", "consultant__user"),
+            request.user,
+            rule=ACTION_RULES[action],
+            pk=pk,
+        )
+        version = request.POST.get("version", "0")
         try:
             if action in ("save", "submit"):
                 form = VisitRecordForm(request.POST, instance=visit)
@@ -316,6 +317,15 @@ class VisitRecordView(RoleRequiredMixin, View):
         messages.success(request, ACTION_MESSAGES.get(action, _("Saved.")))
         return redirect("consultants:visit", pk=pk)
 
+
+# Which part of the access policy each action needs: the consultant records, staff review.
+ACTION_RULES = {
+    "save": "recordable_by",
+    "submit": "recordable_by",
+    "approve": "reviewable_by",
+    "return": "reviewable_by",
+    "reopen": "reviewable_by",
+}
 
 ACTION_MESSAGES = {
     "submit": gettext_lazy("Visit submitted for approval."),

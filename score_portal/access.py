@@ -33,10 +33,11 @@ def get_visible_or_404(queryset, user, **lookup):
     return get_object_or_404(queryset.visible_to(user), **lookup)
 
 
-def get_editable_or_404(queryset, user, **lookup):
-    """404 when the user cannot see the object; 403 when they see it but may not change it."""
+def get_editable_or_404(queryset, user, rule="editable_by", **lookup):
+    """404 when the user cannot see the object; 403 when they see it but the QuerySet's
+    ``rule`` (editable_by, or a narrower one such as a visit's reviewable_by) leaves it out."""
     obj = get_object_or_404(queryset.visible_to(user), **lookup)
-    if not queryset.editable_by(user).filter(pk=obj.pk).exists():
+    if not getattr(queryset.all(), rule)(user).filter(pk=obj.pk).exists():
         raise PermissionDenied
     return obj
 
