@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from score_portal.audit import audit_log
+from score_portal.audit import audit_log, saved_action
 from score_portal.models import AuditEvent
 
 from .models import Assignment, AssignmentRole
@@ -15,7 +15,7 @@ def consultant_save(*, actor, form, request=None):
     created = form.instance.pk is None
     consultant = form.save()
     audit_log(
-        action=AuditEvent.Action.CREATED if created else AuditEvent.Action.UPDATED,
+        action=saved_action(created),
         actor=actor,
         target=consultant,
         request=request,

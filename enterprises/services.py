@@ -8,7 +8,7 @@ rule hold everywhere.
 from django.db import transaction
 from django.utils import timezone
 
-from score_portal.audit import audit_log
+from score_portal.audit import audit_log, saved_action
 from score_portal.models import AuditEvent
 
 from .models import Enterprise
@@ -142,7 +142,7 @@ def meeting_record(*, actor, form, enterprise, request=None):
     meeting.save()
     form.save_m2m()
     audit_log(
-        action=AuditEvent.Action.CREATED if created else AuditEvent.Action.UPDATED,
+        action=saved_action(created),
         actor=actor,
         target=meeting,
         request=request,

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
-from score_portal.audit import audit_log
+from score_portal.audit import audit_log, saved_action
 from score_portal.models import AuditEvent
 
 from .models import (
@@ -50,7 +50,7 @@ def catalogue_save(*, actor, form, request=None):
     changed = form.changed_data
     item = form.save()
     audit_log(
-        action=AuditEvent.Action.CREATED if created else AuditEvent.Action.UPDATED,
+        action=saved_action(created),
         actor=actor,
         target=item,
         request=request,
@@ -111,7 +111,7 @@ def session_save(*, actor, form, request=None):
     created = form.instance.pk is None
     session = form.save()
     audit_log(
-        action=AuditEvent.Action.CREATED if created else AuditEvent.Action.UPDATED,
+        action=saved_action(created),
         actor=actor,
         target=session,
         request=request,

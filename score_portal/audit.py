@@ -24,3 +24,8 @@ def audit_log(*, action, actor=None, target=None, request=None, email="", **data
         ip_address=client_ip(request),
         data=data,
     )
+
+
+def saved_action(created):
+    """The audit action for a form save that may have created or changed the row."""
+    return AuditEvent.Action.CREATED if created else AuditEvent.Action.UPDATED
