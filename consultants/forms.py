@@ -7,8 +7,9 @@ from enterprises.models import Province
 from modules.models import Enrolment
 from score_portal.forms import StyledFormMixin
 from score_portal.models import Role, User
+from score_portal.uploads import AttachmentForm  # noqa: F401  (the visit page's upload form)
 
-from .models import Assignment, AssignmentRole, Certification, Consultant, Visit
+from .models import Assignment, AssignmentRole, Certification, Consultant, ImprovementAction, Visit, lead_problem
 
 
 class ConsultantForm(StyledFormMixin, forms.ModelForm):
@@ -62,7 +63,7 @@ class VisitPlanForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Visit
-        fields = ["enrolment", "consultant", "visit_type", "planned_at", "duration_hours", "notes"]
+        fields = ["enrolment", "consultant", "supervisor", "visit_type", "planned_at", "duration_hours", "notes"]
         widgets = {
             "planned_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "notes": forms.Textarea(attrs={"rows": 2}),
@@ -84,13 +85,22 @@ class VisitPlanForm(StyledFormMixin, forms.ModelForm):
         )
         self.fields["enrolment"].label_from_instance = lambda e: f"{e.enterprise.name} · {e.module.code}"
         self.fields["duration_hours"].error_messages.update(NUMBER_ERRORS)
+        self.fields["supervisor"].queryset = (
+            Consultant.objects.filter(certifications__level="expert").select_related("user").distinct()
+        )
+        self.fields["supervisor"].label_from_instance = lambda c: c.user.name
 
     def clean(self):
         data = super().clean()
-        enrolment, consultant = data.get("enrolment"), data.get("consultant")
+        enrolment = data.get("enrolment")
+        consultant = data.get("consultant") if not self.user.is_consultant else self.consultant_for()
         assigned = Assignment.objects.active().filter(enrolment=enrolment, consultant=consultant)
         if enrolment and consultant and not assigned.exists():
             self.add_error("consultant", _("This consultant is not assigned to that enterprise's module."))
+        elif enrolment and consultant and data.get("planned_at"):
+            on = timezone.localtime(data["planned_at"]).date()
+            if problem := lead_problem(consultant, data.get("supervisor"), enrolment.module, on):
+                self.add_error("supervisor", problem)
         duration = data.get("duration_hours")
         if duration is not None and not 0 < duration <= 12:
             self.add_error("duration_hours", _("A visit lasts between a few minutes and 12 hours."))
@@ -98,14 +108,16 @@ class VisitPlanForm(StyledFormMixin, forms.ModelForm):
 
     def consultant_for(self):
         if self.user.is_consultant:
-            return Consultant.objects.get(user=self.user)
+            return Consultant.objects.filter(user=self.user).first()
         return self.cleaned_data["consultant"]
 
 
 class VisitRecordForm(StyledFormMixin, forms.ModelForm):
+    """What happened on the visit, with a value field for each of the module's KPIs."""
+
     class Meta:
         model = Visit
-        fields = ["held_on", "duration_hours", "attendees", "activities", "findings"]
+        fields = ["held_on", "duration_hours", "supervisor", "attendees", "activities", "findings"]
         widgets = {
             "held_on": DATE,
             "attendees": forms.CheckboxSelectMultiple,
@@ -117,9 +129,75 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["attendees"].queryset = self.instance.enrolment.enterprise.eit_members.current()
         self.fields["duration_hours"].error_messages.update(NUMBER_ERRORS)
+        self.fields["supervisor"].queryset = supervisors_for(self.instance.enrolment.module)
+        self.fields["supervisor"].label_from_instance = lambda c: c.user.name
+        readings = {r.indicator_id: r.value for r in self.instance.readings.all()}
+        self.indicators = list(self.instance.enrolment.module.indicators.filter(is_active=True))
+        for indicator in self.indicators:
+            field = forms.DecimalField(
+                label=f"{indicator.name} ({indicator.unit})",
+                required=False,
+                max_digits=16,
+                decimal_places=4,
+                initial=readings.get(indicator.pk),
+                error_messages=NUMBER_ERRORS,
+                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            )
+            field.widget.attrs["class"] = "form-control"
+            self.fields[f"kpi_{indicator.code}"] = field
+
+    @property
+    def record_fields(self):
+        return [self[name] for name in self.Meta.fields]
+
+    @property
+    def reading_fields(self):
+        return [self[f"kpi_{indicator.code}"] for indicator in self.indicators]
+
+    def readings(self):
+        """{indicator: value or None} as entered; None clears a reading."""
+        return {i: self.cleaned_data.get(f"kpi_{i.code}") for i in self.indicators}
 
     def clean_held_on(self):
         held_on = self.cleaned_data.get("held_on")
         if held_on and held_on > timezone.localdate():
             raise forms.ValidationError(_("A visit cannot be held in the future."))
         return held_on
+
+
+def supervisors_for(module):
+    """Expert trainers for the module today: who may supervise a trainer candidate's visit."""
+    return (
+        Consultant.objects.filter(
+            certifications__in=Certification.objects.current().filter(module=module, level="expert")
+        )
+        .select_related("user")
+        .distinct()
+    )
+
+
+class ActionForm(StyledFormMixin, forms.ModelForm):
+    """An improvement action agreed on a visit."""
+
+    class Meta:
+        model = ImprovementAction
+        fields = ["description", "owner", "due_on", "status", "result"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "result": forms.Textarea(attrs={"rows": 2}),
+            "due_on": DATE,
+        }
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = enterprise.eit_members.current()
+        self.fields["owner"].label_from_instance = lambda m: f"{m.name} · {m.get_side_display()}"
+
+
+class ActionUpdateForm(StyledFormMixin, forms.ModelForm):
+    """Where an earlier action stands, as seen on a follow-up visit."""
+
+    class Meta:
+        model = ImprovementAction
+        fields = ["status", "result"]
+        widgets = {"result": forms.Textarea(attrs={"rows": 2})}

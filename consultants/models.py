@@ -4,11 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from enterprises.models import Enterprise, Province
-from modules.models import Enrolment, Module
+from modules.models import Enrolment, Indicator, Measurement, Module
 from score_portal.access import ScopedQuerySet, StaffEditableQuerySet
+from score_portal.models import StoredAttachment
 
 
 class ConsultantQuerySet(StaffEditableQuerySet):
@@ -218,6 +222,15 @@ class Visit(models.Model):
     consultant = models.ForeignKey(
         Consultant, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="visits"
     )
+    supervisor = models.ForeignKey(
+        Consultant,
+        verbose_name=_("supervising expert trainer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_visits",
+        help_text=_("Needed when the consultant is a trainer candidate for the module."),
+    )
     visit_type = models.CharField(_("type"), max_length=20, choices=VisitType.choices, default=VisitType.CONSULTING)
     planned_at = models.DateTimeField(_("planned for"))
     duration_hours = models.DecimalField(_("duration (hours)"), max_digits=4, decimal_places=1, default=3)
@@ -251,6 +264,42 @@ class Visit(models.Model):
     def is_locked(self):
         return self.status in (VisitStatus.SUBMITTED, VisitStatus.APPROVED, VisitStatus.CANCELLED)
 
+    def attendee_counts(self):
+        """EIT members present, by sex and by side (one query)."""
+        return self.attendees.aggregate(
+            total=models.Count("pk"),
+            women=models.Count("pk", filter=Q(sex="female")),
+            men=models.Count("pk", filter=Q(sex="male")),
+            management=models.Count("pk", filter=Q(side="management")),
+            workers=models.Count("pk", filter=Q(side="worker")),
+        )
+
+
+def lead_problem(consultant, supervisor, module, on):
+    """Why this consultant may not lead a visit for the module on that day, or None. A certified
+    or expert trainer leads alone; a trainer candidate needs a supervising expert trainer."""
+    current = Certification.objects.current(on).filter(module=module)
+    levels = set(current.filter(consultant=consultant).values_list("level", flat=True))
+    if levels & {Level.CERTIFIED, Level.EXPERT}:
+        return None
+    if Level.CANDIDATE not in levels:
+        return _gettext("%(name)s is not certified for %(module)s on %(date)s, so cannot lead this visit.") % {
+            "name": consultant,
+            "module": module.name,
+            "date": on.isoformat(),
+        }
+    if supervisor is None:
+        return _gettext(
+            "%(name)s is a trainer candidate for %(module)s: name a supervising expert trainer for the visit."
+        ) % {"name": consultant, "module": module.name}
+    if supervisor.pk == consultant.pk or not current.filter(consultant=supervisor, level=Level.EXPERT).exists():
+        return _gettext("%(name)s is not an expert trainer for %(module)s on %(date)s and cannot supervise.") % {
+            "name": supervisor,
+            "module": module.name,
+            "date": on.isoformat(),
+        }
+    return None
+
 
 class VisitEvent(models.Model):
     """Each step of a visit's workflow: who, when, and the comment given."""
@@ -267,3 +316,134 @@ class VisitEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status} -> {self.to_status}"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    DROPPED = "dropped", _("Dropped")
+
+
+OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+SHARED_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
+
+
+class ImprovementActionQuerySet(ScopedQuerySet):
+    """Actions are seen with their enterprise; those agreed on a visit another consultant has not
+    yet submitted stay with that consultant's draft."""
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        actions = self.filter(enterprise__in=Enterprise.objects.visible_to(user))
+        if user.is_consultant:
+            return actions.filter(Q(visit__consultant__user=user) | Q(visit__status__in=SHARED_STATUSES))
+        return actions
+
+    def editable_by(self, user):
+        """Staff change actions in their scope; a consultant those at the enterprises assigned to them."""
+        return self.visible_to(user)
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, on=None):
+        return self.open().filter(due_on__lt=on or timezone.localdate())
+
+
+class ImprovementAction(models.Model):
+    """What the enterprise agreed to change on a visit, whose job it is and by when. Its status is
+    brought up to date on later (follow-up) visits."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="improvement_actions"
+    )
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("agreed on the visit"), on_delete=models.CASCADE, related_name="actions"
+    )
+    description = models.TextField(pgettext_lazy("improvement action", "action"))
+    owner = models.ForeignKey(
+        "enterprises.EITMember",
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="improvement_actions",
+    )
+    due_on = models.DateField(_("due"))
+    status = models.CharField(_("status"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    result = models.TextField(_("result"), blank=True)
+    updated_on_visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("last updated on the visit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_updates",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ImprovementActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("improvement action")
+        verbose_name_plural = _("improvement actions")
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["enterprise", "status", "due_on"])]
+
+    def __str__(self):
+        return self.description[:60]
+
+    @property
+    def is_overdue(self):
+        return self.status in OPEN_STATUSES and self.due_on < timezone.localdate()
+
+
+class VisitReading(models.Model):
+    """A KPI value read on a visit. When the visit is approved it becomes the enterprise's KPI
+    measurement for that month (source "visit"), linked here."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="readings")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
+    measurement = models.ForeignKey(
+        Measurement, null=True, blank=True, on_delete=models.SET_NULL, related_name="visit_readings"
+    )
+
+    class Meta:
+        verbose_name = _("KPI reading")
+        verbose_name_plural = _("KPI readings")
+        ordering = ["indicator__module__order", "indicator__code"]
+        constraints = [models.UniqueConstraint(fields=["visit", "indicator"], name="one_reading_per_kpi_and_visit")]
+
+    def __str__(self):
+        return f"{self.indicator.code} {self.value}"
+
+
+class AttachmentQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        return self.filter(visit__in=Visit.objects.visible_to(user))
+
+    def editable_by(self, user):
+        return self.filter(visit__in=Visit.objects.recordable_by(user))
+
+
+def attachment_path(instance, filename):
+    # Never under STATIC or served by the web server: a view checks the access policy first.
+    return f"visits/{instance.visit_id}/{secrets.token_hex(8)}{instance.extension}"
+
+
+class Attachment(StoredAttachment):
+    """A photo or document from a visit."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta(StoredAttachment.Meta):
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")

@@ -17,12 +17,39 @@ from enterprises.models import Province
 from modules.models import Enrolment, Module
 from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
 from score_portal.models import Role
+from score_portal.uploads import attachment_response
 
 from . import services
-from .forms import AssignmentForm, CertificationForm, ConsultantForm, VisitPlanForm, VisitRecordForm
-from .models import Assignment, Certification, Consultant, Visit, VisitStatus
+from .forms import (
+    ActionForm,
+    ActionUpdateForm,
+    AssignmentForm,
+    AttachmentForm,
+    CertificationForm,
+    ConsultantForm,
+    VisitPlanForm,
+    VisitRecordForm,
+)
+from .models import (
+    OPEN_STATUSES,
+    ActionStatus,
+    Assignment,
+    Attachment,
+    Certification,
+    Consultant,
+    ImprovementAction,
+    Visit,
+    VisitStatus,
+)
 
 STAFF = (Role.ADMINISTRATOR, Role.COORDINATOR)
+
+
+def quarter_start(today=None):
+    """Midnight of the first day of the current calendar quarter, in the portal's time zone."""
+    today = today or timezone.localdate()
+    first = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    return timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
 
 
 class ConsultantListView(RoleRequiredMixin, ListView):
@@ -42,6 +69,7 @@ class ConsultantListView(RoleRequiredMixin, ListView):
         if module := self.request.GET.get("module", ""):
             consultants = consultants.filter(certifications__module__code=module)
         active = Q(assignments__ended_on__isnull=True)
+        this_quarter = Q(visits__planned_at__gte=quarter_start()) & ~Q(visits__status=VisitStatus.CANCELLED)
         return (
             Consultant.objects.filter(pk__in=consultants.values("pk"))
             .select_related("user")
@@ -49,13 +77,17 @@ class ConsultantListView(RoleRequiredMixin, ListView):
             .annotate(
                 active_assignments=Count("assignments", filter=active, distinct=True),
                 enterprises=Count("assignments__enrolment__enterprise", filter=active, distinct=True),
+                quarter_visits=Count("visits", filter=this_quarter, distinct=True),
             )
             .order_by("user__name")
         )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            provinces=Province.objects.visible_to(self.request.user), modules=Module.objects.all(), **kwargs
+            provinces=Province.objects.visible_to(self.request.user),
+            modules=Module.objects.all(),
+            quarter_start=quarter_start(),
+            **kwargs,
         )
 
 
@@ -168,6 +200,10 @@ class VisitListView(RoleRequiredMixin, ListView):
         visits = Visit.objects.visible_to(self.request.user).select_related(
             "enrolment__enterprise", "enrolment__module", "consultant__user"
         )
+        if self.when == "review":
+            return visits.filter(status=VisitStatus.SUBMITTED).order_by("held_on", "planned_at")
+        if self.when == "open":
+            return visits.filter(status__in=[VisitStatus.DRAFT, VisitStatus.RETURNED]).order_by("planned_at")
         if self.when == "past":
             return visits.filter(planned_at__lt=timezone.now()).order_by("-planned_at")
         return visits.filter(planned_at__gte=timezone.now()).order_by("planned_at")
@@ -252,8 +288,63 @@ def calendar_feed(request, token):
     return response
 
 
+VISITS_ON_TAB = 30
+
+
+def visits_tab_context(request, enterprise):
+    visits = list(
+        Visit.objects.visible_to(request.user)
+        .filter(enrolment__enterprise=enterprise)
+        .select_related("enrolment__module", "consultant__user")
+        .order_by("-planned_at")[: VISITS_ON_TAB + 1]
+    )
+    actions = list(
+        ImprovementAction.objects.visible_to(request.user).filter(enterprise=enterprise).open().select_related("owner")
+    )
+    return {
+        "visits": visits[:VISITS_ON_TAB],
+        "more_visits": len(visits) > VISITS_ON_TAB,
+        "open_actions": actions,
+        "overdue_count": sum(a.is_overdue for a in actions),
+    }
+
+
+def review_panel(request):
+    waiting = Visit.objects.reviewable_by(request.user).filter(status=VisitStatus.SUBMITTED)
+    return {
+        "count": waiting.count(),
+        "visits": waiting.select_related("enrolment__enterprise", "enrolment__module", "consultant__user").order_by(
+            "held_on", "planned_at"
+        )[:5],
+    }
+
+
 def next_visits_panel(request):
     return {"visits": Visit.objects.visible_to(request.user).upcoming().select_related("enrolment__enterprise")[:5]}
+
+
+def visit_page_context(request, visit):
+    """Everything the visit page shows besides the record form: actions agreed on it, the
+    enterprise's earlier open actions to follow up, readings, attachments and history."""
+    recordable = Visit.objects.recordable_by(request.user).filter(pk=visit.pk).exists()
+    actions = ImprovementAction.objects.visible_to(request.user).select_related("owner", "visit")
+    return {
+        "visit": visit,
+        "recordable": recordable,
+        "can_review": Visit.objects.reviewable_by(request.user).filter(pk=visit.pk).exists(),
+        "events": visit.events.select_related("by"),
+        "attendees": visit.attendees.all(),
+        "agreed": actions.filter(visit=visit),
+        "earlier": actions.filter(enterprise=visit.enrolment.enterprise_id)
+        .exclude(visit=visit)
+        .filter(Q(status__in=OPEN_STATUSES) | Q(updated_on_visit=visit)),
+        "action_form": ActionForm(enterprise=visit.enrolment.enterprise, prefix="new") if recordable else None,
+        "owners": list(visit.enrolment.enterprise.eit_members.current()) if recordable else [],
+        "statuses": ActionStatus.choices,
+        "readings": visit.readings.select_related("indicator"),
+        "attachments": visit.attachments.all(),
+        "attachment_form": AttachmentForm() if recordable else None,
+    }
 
 
 class VisitRecordView(RoleRequiredMixin, View):
@@ -268,14 +359,9 @@ class VisitRecordView(RoleRequiredMixin, View):
         )
 
     def show(self, request, visit, form=None, status=200):
-        recordable = Visit.objects.recordable_by(request.user).filter(pk=visit.pk).exists()
-        context = {
-            "visit": visit,
-            "form": form or (VisitRecordForm(instance=visit) if recordable else None),
-            "can_review": Visit.objects.reviewable_by(request.user).filter(pk=visit.pk).exists(),
-            "events": visit.events.select_related("by"),
-            "attendees": visit.attendees.all(),
-        }
+        context = visit_page_context(request, visit)
+        if context["recordable"]:
+            context["form"] = form or VisitRecordForm(instance=visit)
         return render(request, "consultants/visit_record.html", context, status=status)
 
     def get(self, request, pk):
@@ -286,7 +372,7 @@ class VisitRecordView(RoleRequiredMixin, View):
         if action not in ACTION_RULES:
             raise PermissionDenied
         visit = get_editable_or_404(
-            Visit.objects.select_related("enrolment__enterprise", "consultant__user"),
+            Visit.objects.select_related("enrolment__enterprise", "enrolment__module", "consultant__user"),
             request.user,
             rule=ACTION_RULES[action],
             pk=pk,
@@ -318,6 +404,136 @@ class VisitRecordView(RoleRequiredMixin, View):
         return redirect("consultants:visit", pk=pk)
 
 
+class VisitAutosaveView(RoleRequiredMixin, View):
+    """Saves the draft as the consultant types (htmx); answers with a one-line status and the
+    new version, so the next save is checked against it."""
+
+    roles = (Role.CONSULTANT,)
+
+    def post(self, request, pk):
+        visit = get_editable_or_404(
+            Visit.objects.select_related("enrolment__enterprise", "enrolment__module"),
+            request.user,
+            rule="recordable_by",
+            pk=pk,
+        )
+        form = VisitRecordForm(request.POST, instance=visit)
+        context = {"visit": visit, "state": "saved"}
+        if not form.is_valid():
+            context.update(state="invalid", errors=[(form[name].label, e[0]) for name, e in form.errors.items()])
+        else:
+            try:
+                visit = services.visit_record_save(
+                    actor=request.user, visit=visit, form=form, version=request.POST.get("version", "0")
+                )
+            except ValidationError as exc:
+                context.update(state="stale" if isinstance(exc, services.StaleVisit) else "refused")
+                context["message"] = exc.messages[0]
+            else:
+                context.update(visit=visit, saved_at=timezone.localtime())
+        return render(request, "consultants/_autosave.html", context)
+
+
+def visit_for_recording(request, pk):
+    return get_editable_or_404(
+        Visit.objects.select_related("enrolment__enterprise", "enrolment__module"),
+        request.user,
+        rule="recordable_by",
+        pk=pk,
+    )
+
+
+def actions_fragment(request, visit, form=None, status=200):
+    """The visit page's actions section, re-rendered after each change (htmx) or the whole page."""
+    context = visit_page_context(request, visit)
+    if form is not None:
+        context["action_form"] = form
+    if not request.htmx:
+        if status == 200:
+            return redirect(reverse("consultants:visit", args=[visit.pk]) + "#actions")
+        context["form"] = VisitRecordForm(instance=visit)
+        return render(request, "consultants/visit_record.html", context, status=status)
+    return render(request, "consultants/_actions.html", context, status=status)
+
+
+class VisitActionAddView(RoleRequiredMixin, View):
+    roles = (Role.CONSULTANT,)
+
+    def post(self, request, pk):
+        visit = visit_for_recording(request, pk)
+        form = ActionForm(request.POST, enterprise=visit.enrolment.enterprise, prefix="new")
+        if not form.is_valid():
+            messages.error(request, _("Please correct the errors below; nothing has been saved."))
+            return actions_fragment(request, visit, form, status=422 if not request.htmx else 200)
+        services.action_add(actor=request.user, visit=visit, form=form, request=request)
+        messages.success(request, _("Action added."))
+        return actions_fragment(request, visit)
+
+
+class VisitActionChangeView(RoleRequiredMixin, View):
+    """On the visit page: an action agreed on this visit is edited in full (or deleted); an
+    earlier one gets its status and result as seen on this follow-up visit."""
+
+    roles = (Role.CONSULTANT,)
+
+    def post(self, request, pk, action_pk, delete=False):
+        visit = visit_for_recording(request, pk)
+        action = get_editable_or_404(
+            ImprovementAction.objects.filter(enterprise=visit.enrolment.enterprise_id), request.user, pk=action_pk
+        )
+        own = action.visit_id == visit.pk
+        if delete:
+            if not own:
+                raise PermissionDenied
+            services.action_delete(actor=request.user, action=action, request=request)
+            messages.success(request, _("Action removed."))
+            return actions_fragment(request, visit)
+        prefix = f"a{action.pk}"
+        if own:
+            form = ActionForm(request.POST, instance=action, enterprise=visit.enrolment.enterprise, prefix=prefix)
+        else:
+            form = ActionUpdateForm(request.POST, instance=action, prefix=prefix)
+        if not form.is_valid():
+            messages.error(request, _("Please correct the errors below; nothing has been saved."))
+            return actions_fragment(request, visit, status=422 if not request.htmx else 200)
+        services.action_update(actor=request.user, form=form, visit=visit, request=request)
+        messages.success(request, _("Action updated."))
+        return actions_fragment(request, visit)
+
+
+class AttachmentAddView(RoleRequiredMixin, View):
+    roles = (Role.CONSULTANT,)
+
+    def post(self, request, pk):
+        visit = visit_for_recording(request, pk)
+        form = AttachmentForm(request.POST, request.FILES)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, errors[0])
+            return redirect(reverse("consultants:visit", args=[visit.pk]) + "#attachments")
+        services.attachment_add(actor=request.user, visit=visit, form=form, request=request)
+        messages.success(request, _("File attached."))
+        return redirect(reverse("consultants:visit", args=[visit.pk]) + "#attachments")
+
+
+class AttachmentView(RoleRequiredMixin, View):
+    """Sends a visit's file to someone who may see the visit, and to nobody else."""
+
+    def get(self, request, pk):
+        attachment = get_visible_or_404(Attachment.objects.all(), request.user, pk=pk)
+        return attachment_response(attachment, request)
+
+
+class AttachmentDeleteView(RoleRequiredMixin, View):
+    roles = (Role.CONSULTANT,)
+
+    def post(self, request, pk):
+        attachment = get_editable_or_404(Attachment.objects.select_related("visit"), request.user, pk=pk)
+        services.attachment_delete(actor=request.user, attachment=attachment, request=request)
+        messages.success(request, _("File removed."))
+        return redirect(reverse("consultants:visit", args=[attachment.visit_id]) + "#attachments")
+
+
 # Which part of the access policy each action needs: the consultant records, staff review.
 ACTION_RULES = {
     "save": "recordable_by",
@@ -325,6 +541,7 @@ ACTION_RULES = {
     "approve": "reviewable_by",
     "return": "reviewable_by",
     "reopen": "reviewable_by",
+    "cancel": "editable_by",  # the consultant, or staff in scope, before it is submitted
 }
 
 ACTION_MESSAGES = {
@@ -332,4 +549,5 @@ ACTION_MESSAGES = {
     "approve": gettext_lazy("Visit approved."),
     "return": gettext_lazy("Visit returned to the consultant with your comment."),
     "reopen": gettext_lazy("Visit reopened."),
+    "cancel": gettext_lazy("Visit cancelled."),
 }

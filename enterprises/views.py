@@ -151,6 +151,7 @@ class EnterpriseDetailView(RoleRequiredMixin, View):
             "suggestion_totals": totals,
             "tab": tab,
             "extra_tabs": registry.enterprise_tabs,
+            "header_sections": registry.render_sections("enterprise_header", request, enterprise),
         }
         if tab == "history":
             context["history"] = enterprise_history(enterprise)

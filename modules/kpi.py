@@ -50,3 +50,42 @@ def sparkline(values, target=None, width=120, height=32, pad=3):
 def sparkline_points(values, width=120, height=32, pad=3):
     """SVG polyline points for a small chart of values over time (oldest first)."""
     return sparkline(values, width=width, height=height, pad=pad)["points"]
+
+
+def kpi_rows(enterprise):
+    """Baseline, target, latest and change for each KPI the enterprise has data for (three
+    queries); the KPIs tab and the enterprise progress report both show these rows."""
+    from .models import Measurement, Source, Target  # the arithmetic above needs no models
+
+    measurements = list(
+        Measurement.objects.filter(enterprise=enterprise).select_related("indicator__module").order_by("period")
+    )
+    targets = {t.indicator_id: t for t in Target.objects.filter(enterprise=enterprise)}
+    by_indicator = {}
+    for m in measurements:
+        by_indicator.setdefault(m.indicator, []).append(m)
+    for indicator_id in targets:
+        if all(i.pk != indicator_id for i in by_indicator):
+            by_indicator[targets[indicator_id].indicator] = []
+    rows = []
+    for indicator, values in sorted(by_indicator.items(), key=lambda kv: (kv[0].module.order, kv[0].code)):
+        baseline = next((m for m in values if m.source == Source.BASELINE), None)
+        # Only values from after the baseline's month count as "latest", as in the provincial summary.
+        later = [m for m in values if m.source != Source.BASELINE and (baseline is None or m.period > baseline.period)]
+        latest = later[-1] if later else None
+        change = kpi_change(baseline.value if baseline else None, latest.value if latest else None, indicator.direction)
+        rows.append(
+            {
+                "indicator": indicator,
+                "baseline": baseline,
+                "latest": latest,
+                "target": targets.get(indicator.pk),
+                "change": change,
+                "chart": sparkline(
+                    [m.value for m in values], target=targets[indicator.pk].value if indicator.pk in targets else None
+                ),
+                "first_period": values[0].period if values else None,
+                "count": len(values),
+            }
+        )
+    return rows

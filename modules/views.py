@@ -32,7 +32,7 @@ from .forms import (
     SessionForm,
     TargetForm,
 )
-from .kpi import kpi_change, sparkline
+from .kpi import kpi_rows
 from .models import (
     OPEN_STATUSES,
     Attendance,
@@ -40,12 +40,9 @@ from .models import (
     Enrolment,
     EnrolmentStatus,
     Indicator,
-    Measurement,
     Module,
     Practice,
     PracticeAssessment,
-    Source,
-    Target,
     enterprises_complete,
 )
 from .pdf import render_pdf
@@ -417,41 +414,6 @@ class ProgressMatrixExportView(RoleRequiredMixin, View):
 
 
 # KPIs and practices on the enterprise page --------------------------------
-
-
-def kpi_rows(enterprise):
-    """Baseline, target, latest and change for each KPI the enterprise has data for (three queries)."""
-    measurements = list(
-        Measurement.objects.filter(enterprise=enterprise).select_related("indicator__module").order_by("period")
-    )
-    targets = {t.indicator_id: t for t in Target.objects.filter(enterprise=enterprise)}
-    by_indicator = {}
-    for m in measurements:
-        by_indicator.setdefault(m.indicator, []).append(m)
-    for indicator_id in targets:
-        if all(i.pk != indicator_id for i in by_indicator):
-            by_indicator[targets[indicator_id].indicator] = []
-    rows = []
-    for indicator, values in sorted(by_indicator.items(), key=lambda kv: (kv[0].module.order, kv[0].code)):
-        baseline = next((m for m in values if m.source == Source.BASELINE), None)
-        later = [m for m in values if m.source != Source.BASELINE]
-        latest = later[-1] if later else None
-        change = kpi_change(baseline.value if baseline else None, latest.value if latest else None, indicator.direction)
-        rows.append(
-            {
-                "indicator": indicator,
-                "baseline": baseline,
-                "latest": latest,
-                "target": targets.get(indicator.pk),
-                "change": change,
-                "chart": sparkline(
-                    [m.value for m in values], target=targets[indicator.pk].value if indicator.pk in targets else None
-                ),
-                "first_period": values[0].period if values else None,
-                "count": len(values),
-            }
-        )
-    return rows
 
 
 def modules_tab_context(request, enterprise):

@@ -164,6 +164,7 @@ class AuditEvent(models.Model):
         UPDATED = "updated", _("Updated")
         ARCHIVED = "archived", _("Archived")
         RESTORED = "restored", _("Restored")
+        DELETED = "deleted", _("Deleted")
         IMPORTED = "imported", _("Imported")
         EXPORTED = "exported", _("Exported")
 
@@ -204,3 +205,33 @@ class BilingualNameMixin:
         if (get_language() or "").startswith("zh") and self.name_zh:
             return self.name_zh
         return self.name_en or self.name_zh
+
+
+class StoredAttachment(models.Model):
+    """A photo or PDF kept under MEDIA_ROOT and sent only by a view that asks the access policy
+    (visit photos, pilot-unit report documents). Filled by ``score_portal.uploads.attachment_store``."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        PDF = "pdf", _("PDF document")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    content_type = models.CharField(max_length=50)
+    original_name = models.CharField(_("file name"), max_length=200)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def extension(self):
+        return {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}.get(self.content_type, "")

@@ -31,4 +31,97 @@
     if (event.target.id === "id_role") { syncScope(); }
   });
   document.addEventListener("DOMContentLoaded", syncScope);
+
+  // Visit drafts save themselves as the consultant types (htmx, see visit_record.html). Three
+  // things the server cannot do from there:
+  //  - a "Save" or "Submit" click waits for a save in flight, so it carries the newest version;
+  //  - with no connection the typed text is kept on this device and sent when it is back;
+  //  - a copy left on the device by a lost connection is offered back on the next visit.
+  var inFlight = 0;
+  var waiting = null;
+  function isAutosave(elt) { return elt && elt.hasAttribute && elt.hasAttribute("data-autosave"); }
+  function draftKey(form) { return "score-draft:" + form.getAttribute("data-draft-key"); }
+  function fieldValues(form) {
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit") { return; }
+      if (el.type === "checkbox") {
+        values[el.name] = values[el.name] || [];
+        if (el.checked) { values[el.name].push(el.value); }
+      } else {
+        values[el.name] = el.value;
+      }
+    });
+    return values;
+  }
+  function keepLocally(form) {
+    try {
+      window.localStorage.setItem(draftKey(form), JSON.stringify({
+        version: document.getElementById("visit-version").value, values: fieldValues(form)
+      }));
+    } catch (e) { /* storage full or disabled: the page still holds the text */ }
+  }
+  function setStatus(text, state) {
+    var status = document.getElementById("autosave-status");
+    if (status) { status.textContent = text; status.setAttribute("data-state", state); }
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.form && isAutosave(event.target.form)) { keepLocally(event.target.form); }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (isAutosave(event.detail.elt)) { inFlight += 1; }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!isAutosave(form)) { return; }
+    inFlight = Math.max(0, inFlight - 1);
+    if (event.detail.successful) {
+      var status = document.getElementById("autosave-status");
+      if (status && status.getAttribute("data-state") === "saved") {
+        try { window.localStorage.removeItem(draftKey(form)); } catch (e) { /* ignore */ }
+      }
+    }
+    if (inFlight === 0 && waiting) {
+      var pending = waiting;
+      waiting = null;
+      pending.form.requestSubmit(pending.submitter);
+    }
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    var form = event.detail.elt;
+    if (!isAutosave(form)) { return; }
+    keepLocally(form);
+    setStatus(form.getAttribute("data-offline-text") || "Offline", "offline");
+  });
+  window.addEventListener("online", function () {
+    document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+      if (window.htmx) { window.htmx.trigger(form, "change"); }
+    });
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (isAutosave(form) && inFlight > 0 && !event.defaultPrevented) {
+      event.preventDefault();
+      waiting = { form: form, submitter: event.submitter };
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+      var saved;
+      try { saved = JSON.parse(window.localStorage.getItem(draftKey(form)) || "null"); } catch (e) { saved = null; }
+      var version = document.getElementById("visit-version");
+      if (!saved || !version || saved.version !== version.value) {
+        // Nothing kept, or the visit was saved since: the server's copy is the newer one.
+        try { window.localStorage.removeItem(draftKey(form)); } catch (e) { /* ignore */ }
+        return;
+      }
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!(el.name in saved.values)) { return; }
+        if (el.type === "checkbox") { el.checked = saved.values[el.name].indexOf(el.value) !== -1; }
+        else if (el.type !== "hidden" && el.type !== "submit") { el.value = saved.values[el.name]; }
+      });
+      setStatus(form.getAttribute("data-restored-text") || "Restored", "restored");
+      if (window.htmx) { window.htmx.trigger(form, "change"); }
+    });
+  });
 })();

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from consultants.models import Assignment, Consultant, Visit
 from score_portal.models import AuditEvent
+from tests.consultants.factories import assigned_visit
 from tests.enterprises.factories import EITMemberFactory, EnterpriseFactory
 from tests.factories import province
 from tests.modules.factories import EnrolmentFactory
@@ -17,10 +17,8 @@ TODAY = timezone.localdate().isoformat()
 
 @pytest.fixture
 def visit(consultant1):
-    profile = Consultant.objects.create(user=consultant1)
     enrolment = EnrolmentFactory(enterprise=EnterpriseFactory(province=province("ZJ")))
-    Assignment.objects.create(consultant=profile, enrolment=enrolment)
-    return Visit.objects.create(enrolment=enrolment, consultant=profile, planned_at=timezone.now())
+    return assigned_visit(consultant1, enrolment)
 
 
 def record(client, visit, action="save", version=None, **extra):
@@ -113,3 +111,25 @@ def test_future_dates_and_text_numbers_are_refused(client_for, consultant1, visi
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     page = record(client_for(consultant1), visit, held_on=tomorrow, duration_hours="N/A").content.decode()
     assert "cannot be held in the future" in page and "text such as “N/A” is not accepted" in page
+
+
+def test_a_planned_visit_can_be_cancelled_but_not_a_submitted_one(client_for, consultant1, coordinator_zj, visit):
+    client = client_for(consultant1)
+    assert "Cancel this visit" in client.get(f"/visits/{visit.pk}/").content.decode()
+    client.post(f"/visits/{visit.pk}/", {"action": "cancel", "version": visit.version})
+    visit.refresh_from_db()
+    assert visit.status == "cancelled"
+    assert visit.events.first().to_status == "cancelled"
+    refused = client_for(coordinator_zj).post(
+        f"/visits/{visit.pk}/", {"action": "cancel", "version": visit.version}, follow=True
+    )
+    assert "cannot be cancelled" in refused.content.decode()
+
+
+def test_staff_cancel_a_planned_visit_in_scope_only(client_for, consultant1, coordinator_zj, coordinator_sc, visit):
+    assert (
+        client_for(coordinator_sc).post(f"/visits/{visit.pk}/", {"action": "cancel", "version": 1}).status_code == 404
+    )
+    client_for(coordinator_zj).post(f"/visits/{visit.pk}/", {"action": "cancel", "version": visit.version})
+    visit.refresh_from_db()
+    assert visit.status == "cancelled"

@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from consultants.models import Assignment, Consultant, Visit
+from consultants.models import Assignment, Visit
+from tests.consultants.factories import profile
 from tests.enterprises.factories import EnterpriseFactory
 from tests.factories import province
 from tests.modules.factories import EnrolmentFactory
@@ -15,9 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def setup(consultant1, consultant2):
-    one = Consultant.objects.create(user=consultant1)
-    two = Consultant.objects.create(user=consultant2)
     enrolment = EnrolmentFactory(enterprise=EnterpriseFactory(name_en="Shaoxing Centre", province=province("ZJ")))
+    one, two = profile(consultant1, enrolment.module), profile(consultant2, enrolment.module)
     Assignment.objects.create(consultant=one, enrolment=enrolment)
     return one, two, enrolment
 

@@ -1,0 +1,284 @@
+"""Two overviews across visits: the improvement actions board (what enterprises agreed to change,
+what is late, who follows it up) and the month calendar of visits.
+
+Both read through the access policy (``visible_to``) and stay at a fixed number of queries however
+many rows there are: the summaries are aggregated in SQL, the rows come with their relations.
+"""
+
+import calendar
+import datetime
+import re
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView, TemplateView
+
+from enterprises.models import Enterprise, Province
+from score_portal.access import RoleRequiredMixin, get_editable_or_404
+from score_portal.forms import StyledFormMixin
+from score_portal.models import User
+
+from . import services
+from .forms import ActionUpdateForm
+from .models import OPEN_STATUSES, ActionStatus, Consultant, ImprovementAction, Visit, VisitStatus
+
+CLOSED_STATUSES = (ActionStatus.DONE, ActionStatus.DROPPED)
+
+
+def _bilingual(name_en, name_zh):
+    """The name of the active language, as BilingualNameMixin.name does for objects."""
+    if (get_language() or "").startswith("zh") and name_zh:
+        return name_zh
+    return name_en or name_zh
+
+
+def _counts(today):
+    """Open and overdue actions, to be aggregated in SQL."""
+    return {
+        "open_count": Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        "overdue_count": Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=today)),
+    }
+
+
+class ActionFilterForm(StyledFormMixin, forms.Form):
+    STATUSES = [
+        ("open", gettext_lazy("Open and in progress")),
+        ("overdue", gettext_lazy("Overdue")),
+        ("done", gettext_lazy("Done and dropped")),
+        ("all", gettext_lazy("All")),
+    ]
+    q = forms.CharField(label=gettext_lazy("Search"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=STATUSES)
+    consultant = forms.ModelChoiceField(
+        label=gettext_lazy("Consultant"), queryset=Consultant.objects.none(), required=False
+    )
+    province = forms.ModelChoiceField(label=gettext_lazy("Province"), queryset=Province.objects.none(), required=False)
+    enterprise = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_consultant:
+            del self.fields["consultant"]
+        else:
+            self.fields["consultant"].queryset = (
+                Consultant.objects.visible_to(user).select_related("user").order_by("user__name")
+            )
+            self.fields["consultant"].label_from_instance = lambda c: c.user.name
+            self.fields["consultant"].empty_label = _("All consultants")
+        if user.is_administrator:
+            self.fields["province"].queryset = Province.objects.visible_to(user)
+            self.fields["province"].empty_label = _("All provinces")
+        else:
+            del self.fields["province"]
+        for name in ("status", "consultant", "province"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["data-autosubmit"] = ""
+
+    def value_of(self, name):
+        """The cleaned value of a field, or None when absent or not valid (a bad filter is ignored)."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name)
+
+
+class ActionBoardView(RoleRequiredMixin, ListView):
+    """Improvement actions across the user's enterprises: what is open, what is late, by whom."""
+
+    template_name = "consultants/action_board.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        user = self.request.user
+        self.today = timezone.localdate()
+        self.scope = ImprovementAction.objects.visible_to(user)
+        self.filters = ActionFilterForm(self.request.GET, user=user)
+        self.status = self.filters.value_of("status") or "open"
+        actions = self.scope.select_related(
+            "enterprise", "owner", "visit__consultant__user", "visit__enrolment__module", "updated_on_visit"
+        )
+        if self.status == "open":
+            actions = actions.filter(status__in=OPEN_STATUSES)
+        elif self.status == "overdue":
+            actions = actions.filter(status__in=OPEN_STATUSES, due_on__lt=self.today)
+        elif self.status == "done":
+            actions = actions.filter(status__in=CLOSED_STATUSES)
+        if text := (self.filters.value_of("q") or "").strip():
+            actions = actions.filter(
+                Q(description__icontains=text)
+                | Q(enterprise__name_en__icontains=text)
+                | Q(enterprise__name_zh__icontains=text)
+            )
+        if consultant := self.filters.value_of("consultant"):
+            actions = actions.filter(visit__consultant=consultant)
+        if province := self.filters.value_of("province"):
+            actions = actions.filter(enterprise__province=province)
+        if enterprise := self.filters.value_of("enterprise"):
+            actions = actions.filter(enterprise_id=enterprise)
+        # Open actions: the soonest due first; closed ones: the most recently due first.
+        is_open = Q(status__in=OPEN_STATUSES)
+        return actions.annotate(
+            closed=Case(When(is_open, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            open_due=Case(When(is_open, then=F("due_on"))),
+            closed_due=Case(When(~is_open, then=F("due_on"))),
+        ).order_by("closed", "open_due", "-closed_due", "-pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        rows = list(context["object_list"])
+        editable = set(
+            ImprovementAction.objects.editable_by(user).filter(pk__in=[a.pk for a in rows]).values_list("pk", flat=True)
+        )
+        for action in rows:
+            action.can_update = action.pk in editable
+            action.days_overdue = (self.today - action.due_on).days if action.is_overdue else 0
+        context.update(
+            rows=rows,
+            filters=self.filters,
+            status=self.status,
+            statuses=ActionStatus.choices,
+            totals=self.scope.aggregate(**_counts(self.today)),
+            by_enterprise=self.by_enterprise(),
+            by_consultant=None if user.is_consultant else self.by_consultant(),
+            by_province=self.by_province() if user.is_administrator else None,
+            enterprise_filter=self.enterprise_filter(),
+            here=self.request.get_full_path(),
+        )
+        return context
+
+    def by_enterprise(self):
+        rows = (
+            self.scope.values("enterprise", "enterprise__name_en", "enterprise__name_zh")
+            .annotate(**_counts(self.today))
+            .filter(open_count__gt=0)
+            .order_by("-overdue_count", "-open_count", "enterprise__name_en")[:10]
+        )
+        return [{**r, "name": _bilingual(r["enterprise__name_en"], r["enterprise__name_zh"])} for r in rows]
+
+    def by_consultant(self):
+        return list(
+            self.scope.values("visit__consultant", "visit__consultant__user__name")
+            .annotate(**_counts(self.today))
+            .filter(open_count__gt=0)
+            .order_by("-overdue_count", "-open_count", "visit__consultant__user__name")
+        )
+
+    def by_province(self):
+        rows = list(
+            self.scope.values("enterprise__province", "enterprise__province__name_en", "enterprise__province__name_zh")
+            .annotate(**_counts(self.today))
+            .filter(open_count__gt=0)
+            .order_by("-overdue_count", "-open_count", "enterprise__province__code")
+        )
+        coordinators = {}
+        people = User.objects.filter(provinces__in=[r["enterprise__province"] for r in rows]).order_by("name")
+        for province_id, name in people.values_list("provinces", "name"):
+            coordinators.setdefault(province_id, []).append(name)
+        return [
+            {
+                **r,
+                "name": _bilingual(r["enterprise__province__name_en"], r["enterprise__province__name_zh"]),
+                "coordinators": coordinators.get(r["enterprise__province"], []),
+            }
+            for r in rows
+        ]
+
+    def enterprise_filter(self):
+        """The enterprise the board is narrowed to (from a summary link), if the user sees it."""
+        if pk := self.filters.value_of("enterprise"):
+            return Enterprise.objects.visible_to(self.request.user).filter(pk=pk).first()
+        return None
+
+
+class ActionUpdateView(RoleRequiredMixin, View):
+    """Where an action stands, changed from the board; back to the board with its filters."""
+
+    def post(self, request, pk):
+        action = get_editable_or_404(ImprovementAction.objects, request.user, pk=pk)
+        form = ActionUpdateForm(request.POST, instance=action)
+        if form.is_valid():
+            services.action_update(actor=request.user, form=form, request=request)
+            messages.success(request, _("Action updated."))
+        else:
+            problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
+            messages.error(request, _("The action was not changed: %(problems)s") % {"problems": problems})
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            target = reverse("consultants:actions")
+        return redirect(target)
+
+
+MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+STATUS_COLOURS = {
+    VisitStatus.PLANNED: "primary",
+    VisitStatus.DRAFT: "warning",
+    VisitStatus.SUBMITTED: "info",
+    VisitStatus.RETURNED: "danger",
+    VisitStatus.APPROVED: "success",
+}
+
+
+def parse_month(value, today):
+    """The first day of ``?month=YYYY-MM``; the current month when missing or not a month."""
+    if match := MONTH.match(value or ""):
+        year, month = int(match[1]), int(match[2])
+        if 1000 <= year <= 9998 and 1 <= month <= 12:
+            return datetime.date(year, month, 1)
+    return today.replace(day=1)
+
+
+class VisitCalendarView(RoleRequiredMixin, TemplateView):
+    """A month of visits, Monday first; on a phone, a list by day."""
+
+    template_name = "consultants/visit_calendar.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        first = parse_month(self.request.GET.get("month"), today)
+        following = (first + datetime.timedelta(days=32)).replace(day=1)
+        previous = (first - datetime.timedelta(days=1)).replace(day=1)
+        visits = (
+            Visit.objects.visible_to(self.request.user)
+            .exclude(status=VisitStatus.CANCELLED)
+            .filter(
+                planned_at__gte=timezone.make_aware(datetime.datetime.combine(first, datetime.time.min)),
+                planned_at__lt=timezone.make_aware(datetime.datetime.combine(following, datetime.time.min)),
+            )
+            .select_related("enrolment__enterprise", "enrolment__module")
+            .order_by("planned_at")
+        )
+        by_day = {}
+        for visit in visits:
+            visit.colour = STATUS_COLOURS.get(visit.status, "secondary")
+            by_day.setdefault(timezone.localtime(visit.planned_at).date(), []).append(visit)
+        weeks = [
+            [
+                {
+                    "date": day,
+                    "in_month": day.month == first.month,
+                    "today": day == today,
+                    "visits": by_day.get(day, []),
+                }
+                for day in week
+            ]
+            for week in calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(first.year, first.month)
+        ]
+        return super().get_context_data(
+            month=first,
+            weeks=weeks,
+            weekdays=[day["date"] for day in weeks[0]],
+            days=[{"date": day, "today": day == today, "visits": by_day[day]} for day in sorted(by_day)],
+            previous=f"{previous:%Y-%m}",
+            following=f"{following:%Y-%m}",
+            this_month=f"{today:%Y-%m}",
+            is_this_month=first == today.replace(day=1),
+            **kwargs,
+        )
