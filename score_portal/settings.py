@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "enterprises",
     "modules",
     "consultants",
+    "pilots",
+    "reports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -205,6 +207,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Reports: files are kept REPORT_RETENTION_DAYS; the asker is emailed when one took longer
+# than REPORT_EMAIL_AFTER_SECONDS; a job is tried REPORT_MAX_ATTEMPTS times before it fails.
+REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
+REPORT_EMAIL_AFTER_SECONDS = env.int("REPORT_EMAIL_AFTER_SECONDS", default=30)
+REPORT_MAX_ATTEMPTS = 3
+REPORT_REQUEUE_AFTER_SECONDS = 600
+# Periodic work, declared here so one beat process runs all of it.
+CELERY_BEAT_SCHEDULE = {
+    "pilot-report-reminders": {"task": "pilots.tasks.send_pilot_report_reminders", "schedule": 60 * 60 * 6},
+    "report-jobs-stale": {"task": "reports.tasks.fail_stale_jobs", "schedule": 60 * 5},
+    "report-files-retention": {"task": "reports.tasks.delete_expired_reports", "schedule": 60 * 60 * 24},
+}
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 # Renewed on every request, so SESSION_COOKIE_AGE is an idle timeout, not a working-day limit.

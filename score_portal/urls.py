@@ -24,5 +24,7 @@ urlpatterns = [
     path("", include("enterprises.urls")),
     path("", include("modules.urls")),
     path("", include("consultants.urls")),
+    path("", include("pilots.urls")),
+    path("", include("reports.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,76 @@
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views import View
+
+from enterprises.spreadsheets import neutralise
+from score_portal.access import RoleRequiredMixin
+
+from .dashboard import BUILDERS, Chart, DashboardFilterForm, blocks_for, find_block
+
+
+def dashboard_context(request):
+    """The dashboard of the signed-in user's role, for the filters in the query string."""
+    form = DashboardFilterForm(request.GET or None, user=request.user)
+    provinces, module, start, end, period = form.values()
+    return {
+        "form": form,
+        "blocks": blocks_for(request.user, form),
+        "start": start,
+        "end": end,
+        "query": request.GET.urlencode(),
+        "has_dashboard": request.user.role in BUILDERS,
+    }
+
+
+class DashboardView(RoleRequiredMixin, View):
+    """The dashboard alone: its body for htmx when a filter changes, a table as .xlsx, or the
+    whole page (the drill-down links open it with a province chosen)."""
+
+    def get(self, request):
+        if request.user.role not in BUILDERS:
+            raise Http404
+        context = dashboard_context(request)
+        if key := request.GET.get("export"):
+            block = find_block(context["blocks"], key)
+            if block is None:
+                raise Http404
+            return xlsx_response(block, context)
+        if request.htmx:
+            return render(request, "reports/dashboard/_body.html", context)
+        return render(request, "reports/dashboard/page.html", context)
+
+
+def xlsx_response(table, context):
+    """The numbers behind a chart or a list, exactly as the page shows them."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(table.title)[:31].replace("/", "-") or "Sheet"
+    sheet.append([str(h) for h in table.headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append([v if isinstance(v, int | float) else neutralise("" if v is None else str(v)) for v in row])
+    if table.definition:
+        sheet.append([])
+        sheet.append([neutralise(str(table.definition))])
+    sheet.freeze_panes = "A2"
+    out = BytesIO()
+    workbook.save(out)
+    name = f"{table.key}-{context['start']:%Y%m%d}-{context['end']:%Y%m%d}.xlsx"
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def dashboard_panel(request):
+    return dashboard_context(request)
+
+
+__all__ = ["Chart", "DashboardView", "dashboard_panel"]
