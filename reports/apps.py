@@ -12,9 +12,11 @@ class ReportsConfig(AppConfig):
         from score_portal.models import Role
         from score_portal.registry import HomePanel, NavEntry, PageSection, registry
 
-        from . import (  # noqa: F401  (dashboard_admin registers the administrator's dashboard)
+        from . import (  # noqa: F401  (the dashboard_* modules register each role's dashboard)
             cache,
             dashboard_admin,
+            dashboard_consultant,
+            dashboard_coordinator,
             enterprise,  # noqa: F401  (registers the enterprise progress report)
         )
         from .dashboard_views import dashboard_panel

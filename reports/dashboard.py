@@ -103,6 +103,8 @@ class DashboardFilterForm(StyledFormMixin, forms.Form):
             ("", _("All my provinces") if not user.is_administrator else _("All provinces"))
         ]
         self.fields["province"].choices += [(str(p.pk), p.name) for p in self.scope]
+        if user.is_consultant:  # a consultant's scope is their enterprises, not provinces
+            del self.fields["province"]
         self.fields["module"].choices = [("", _("All modules"))] + [
             (m.code, f"{m.code} · {m.name}") for m in Module.objects.all()
         ]

@@ -330,11 +330,16 @@ def kpi_outcomes(provinces, start, end, *, changes=None, module=None):
                 "median_n": len(percents),
             }
         )
-    per_enterprise = enterprise_kpi_counts(changes)
-    measured = [counts for counts in per_enterprise.values() if counts["measured"]]
+    return {"kpis": kpis, **improved_on_most(changes)}
+
+
+def improved_on_most(changes):
+    """The programme's headline result, from ``kpi_changes``: the enterprises that measured at
+    least one KPI against its baseline, and of them those that improved on more than half of the
+    KPIs they measured. {"enterprises_measured", "enterprises_improved_most", "share"}"""
+    measured = [counts for counts in enterprise_kpi_counts(changes).values() if counts["measured"]]
     most = sum(1 for counts in measured if counts["improved"] * 2 > counts["measured"])
     return {
-        "kpis": kpis,
         "enterprises_measured": len(measured),
         "enterprises_improved_most": most,
         "share": share(most, len(measured)),
@@ -485,6 +490,56 @@ def visits_by_quarter(provinces, end, *, module=None, count=8):
     return {"quarters": [label for label, _first, _last in quarters], "rows": dict(counts)}
 
 
+def kpi_trend(provinces, end, *, module=None, count=8):
+    """The programme's headline result as it stood at the end of each of the ``count`` quarters
+    ending with the one that holds ``end``: for each, ``kpi_outcomes`` up to that quarter's last
+    day (enterprises with a baseline and a later value by then, and of them those improved on
+    more than half of their KPIs, as there). One query per quarter, however many enterprises.
+
+    [{"quarter", "end", "enterprises_measured", "enterprises_improved_most", "share"}]"""
+    rows = []
+    for label, _first, last in quarters_back(end, count):
+        rows.append(
+            {"quarter": label, "end": last, **improved_on_most(kpi_changes(provinces, None, last, module=module))}
+        )
+    return rows
+
+
+# Work lists: what a coordinator or a consultant has to act on. Each takes a queryset already
+# narrowed to the user's scope (``visible_to``) and returns a queryset, so a page can count it
+# and show its first rows in two queries.
+
+OVERDUE_VISIT_DAYS = 7
+UNRECORDED = (VisitStatus.PLANNED, VisitStatus.DRAFT, VisitStatus.RETURNED)
+IN_PROGRAMME = (ProgrammeStatus.ENROLLED, ProgrammeStatus.ACTIVE)
+
+
+def visits_overdue(visits, today=None):
+    """Visits planned for more than ``OVERDUE_VISIT_DAYS`` days ago whose record is still not
+    submitted (planned, draft or returned), the longest overdue first."""
+    today = today or timezone.localdate()
+    before, _after = _day_bounds(today - datetime.timedelta(days=OVERDUE_VISIT_DAYS), today)
+    return visits.filter(status__in=UNRECORDED, planned_at__lt=before).order_by("planned_at", "pk")
+
+
+def enterprises_without_visit(enterprises, today=None, *, days=60, module=None):
+    """Enterprises in the programme (enrolled or active, not archived) with no visit held
+    (submitted or approved) in the last ``days`` days, annotated ``last_visit_on`` (None for
+    never), those never visited first, then the longest since. With a module: its enrolled
+    enterprises and its visits only."""
+    today = today or timezone.localdate()
+    held = Q(enrolments__visits__status__in=DONE_VISITS, enrolments__visits__held_on__lte=today)
+    if module:
+        # Filtered before the annotation: the latest visit is taken over this module's enrolments.
+        enterprises = enterprises.filter(enrolments__module=module)
+    return (
+        enterprises.filter(archived_at__isnull=True, status__in=IN_PROGRAMME)
+        .annotate(last_visit_on=Max("enrolments__visits__held_on", filter=held))
+        .filter(Q(last_visit_on__isnull=True) | Q(last_visit_on__lt=today - datetime.timedelta(days=days)))
+        .order_by(F("last_visit_on").asc(nulls_first=True), "name_en", "pk")
+    )
+
+
 def province_overview(provinces, start, end, *, module=None, today=None):
     """The provinces side by side: for each, the same figures as the provincial summary's
     headlines, counted per province in grouped queries (about eight, however many provinces
@@ -557,16 +612,13 @@ def province_overview(provinces, start, end, *, module=None, today=None):
         )
     ):
         rows[row["enrolment__enterprise__province"]].update(visits_held=row["held"], visits_planned=row["planned"])
-    per_enterprise = defaultdict(lambda: {"measured": 0, "improved": 0, "province": None})
+    by_province = defaultdict(list)
     for change in kpi_changes(provinces, start, end, module=module):
-        if change["change"].improved is not None:
-            counts = per_enterprise[change["enterprise_id"]]
-            counts["province"] = change["province_id"]
-            counts["measured"] += 1
-            counts["improved"] += int(change["change"].improved)
-    for counts in per_enterprise.values():
-        rows[counts["province"]]["kpi_measured"] += 1
-        rows[counts["province"]]["kpi_improved_most"] += int(counts["improved"] * 2 > counts["measured"])
+        by_province[change["province_id"]].append(change)
+    for province_id, changes in by_province.items():
+        result = improved_on_most(changes)
+        rows[province_id]["kpi_measured"] += result["enterprises_measured"]
+        rows[province_id]["kpi_improved_most"] += result["enterprises_improved_most"]
     for row in (
         Suggestion.objects.filter(
             enterprise__in=scope, status=SuggestionStatus.IMPLEMENTED, submitted_on__gte=start, submitted_on__lte=end
