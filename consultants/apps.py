@@ -11,19 +11,17 @@ class ConsultantsConfig(AppConfig):
         from score_portal.registry import EnterpriseTab, HomePanel, NavEntry, PageSection, registry
 
         from .demo import seed_demo
-        from .views import enrolment_section, my_enterprises_panel, next_visits_panel, review_panel, visits_tab_context
+        from .views import enrolment_section, my_enterprises_panel, review_panel, visits_tab_context
 
         registry.add_nav(
             NavEntry(_("Consultants"), "consultants:list", (Role.ADMINISTRATOR, Role.COORDINATOR), order=40)
         )
         registry.add_nav(NavEntry(_("Visits"), "consultants:visits", tuple(Role.values), order=15))
         registry.add_nav(NavEntry(_("Actions"), "consultants:actions", tuple(Role.values), order=16))
-        registry.add_panel(HomePanel("consultants/panel_visits.html", (Role.CONSULTANT,), next_visits_panel, order=4))
         registry.add_panel(HomePanel("consultants/panel_mine.html", (Role.CONSULTANT,), my_enterprises_panel, order=5))
         registry.add_section(PageSection("enrolment", "consultants/enrolment_section.html", enrolment_section))
-        registry.add_panel(
-            HomePanel("consultants/panel_review.html", (Role.ADMINISTRATOR, Role.COORDINATOR), review_panel, order=6)
-        )
+        # Coordinators find the visits to approve on their dashboard (reports.dashboard_coordinator).
+        registry.add_panel(HomePanel("consultants/panel_review.html", (Role.ADMINISTRATOR,), review_panel, order=6))
         registry.add_enterprise_tab(
             EnterpriseTab("visits", _("Visits"), "consultants/tab_visits.html", visits_tab_context, 30)
         )

@@ -319,10 +319,6 @@ def review_panel(request):
     }
 
 
-def next_visits_panel(request):
-    return {"visits": Visit.objects.visible_to(request.user).upcoming().select_related("enrolment__enterprise")[:5]}
-
-
 def visit_page_context(request, visit):
     """Everything the visit page shows besides the record form: actions agreed on it, the
     enterprise's earlier open actions to follow up, readings, attachments and history."""

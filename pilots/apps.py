@@ -10,10 +10,9 @@ class PilotsConfig(AppConfig):
 
     def ready(self):
         from score_portal.models import Role
-        from score_portal.registry import HomePanel, NavEntry, registry
+        from score_portal.registry import NavEntry, registry
 
         from .demo import seed_demo
-        from .views import due_panel
 
         registry.add_nav(
             NavEntry(
@@ -24,5 +23,4 @@ class PilotsConfig(AppConfig):
                 active_prefix="/pilot-reports/",
             )
         )
-        registry.add_panel(HomePanel("pilots/panel_due.html", (Role.COORDINATOR,), due_panel, order=7))
         registry.add_seeder(seed_demo)

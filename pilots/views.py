@@ -177,15 +177,6 @@ class AttachmentDeleteView(RoleRequiredMixin, View):
         return redirect(reverse("pilots:report", args=[report.unit_id, report.period_start]) + "#attachments")
 
 
-def due_panel(request):
-    """The coordinator's home panel: the next reports falling due and the late ones."""
-    outstanding = [r for r in due_rows(request.user) if not r.is_received]
-    late = [r for r in outstanding if r.is_late]
-    upcoming = sorted((r for r in outstanding if not r.is_late), key=lambda r: (r.due_on, r.unit.name_en))
-    next_due = [r for r in upcoming if upcoming and r.due_on == upcoming[0].due_on]
-    return {"late": late[:5], "late_count": len(late), "next_due": next_due}
-
-
 # Who may take each step: coordinators write and submit, administrators review.
 ACTION_ROLES = {
     "save": Role.COORDINATOR,

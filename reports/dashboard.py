@@ -38,10 +38,25 @@ class Table:
     is_chart = False
 
     @property
+    def stacks(self):
+        """On a phone, a row of more than two columns becomes a card with labelled lines."""
+        return len(self.headers) > 2
+
+    @property
     def linked_rows(self):
-        """(url or None, row) pairs: the first cell of a row links to its url."""
+        """(url or None, [(header, cell, is_long)]) per row: the first cell links to its url; each
+        cell carries its header (the label when the table stacks on a phone); long text wraps."""
         links = list(self.links) + [None] * (len(self.rows) - len(self.links))
-        return list(zip(links, self.rows, strict=False))
+        return [
+            (
+                link,
+                [
+                    (header, cell, isinstance(cell, str) and len(cell) > 24)
+                    for header, cell in zip(self.headers, row, strict=False)
+                ],
+            )
+            for link, row in zip(links, self.rows, strict=False)
+        ]
 
 
 @dataclass

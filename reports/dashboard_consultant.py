@@ -82,6 +82,8 @@ def next_visits_block(visits):
         links=[reverse("consultants:visit", args=[v.pk]) for v in shown],
         total=total,
         more_url=reverse("consultants:visits"),
+        action_url=reverse("consultants:visit_plan"),
+        action_label=_("Plan a visit"),
         headline=ngettext("%(n)s visit planned from now on.", "%(n)s visits planned from now on.", total) % {"n": total}
         + " "
         + _count_line(len(shown), total),

@@ -25,7 +25,6 @@ from .dashboard_admin import funnel_block
 
 SHOWN = 15  # rows shown per list; the headline gives the whole count and the link the whole list
 SESSION_DAYS = 60
-PILOT_SOON_DAYS = 30
 
 
 def _date(value):
@@ -75,12 +74,12 @@ def coordinator_dashboard(user, form):
         ),
         work["review"],
         work["overdue_visits"],
-        funnel_block(figures.module_funnel(provinces, start, end, module=module)),
-        kpi_trend_block(figures.kpi_trend(provinces, end, module=module)),
         work["overdue_actions"],
         work["pilot_reports"],
         work["no_visit"],
+        funnel_block(figures.module_funnel(provinces, start, end, module=module)),
         work["sessions"],
+        kpi_trend_block(figures.kpi_trend(provinces, end, module=module)),
     ]
 
 
@@ -101,10 +100,11 @@ def work_block(work, title, headline):
 class WorkTable(Table):
     """A list with its whole count (the table holds the first rows only)."""
 
-    def __init__(self, *, total, more_url="", **kwargs):
+    def __init__(self, *, total, more_url="", action_url="", action_label="", **kwargs):
         super().__init__(**kwargs)
         self.total = total
         self.more_url = more_url
+        self.action_url, self.action_label = action_url, action_label  # the block's main button
 
 
 def review_block(visits):
@@ -185,6 +185,7 @@ def overdue_actions_block(actions, today):
     shown = list(overdue.select_related("enterprise", "owner")[:SHOWN])
     return WorkTable(
         key="overdue_actions",
+        wide=True,
         title=_("Overdue improvement actions"),
         headers=[_("Enterprise"), _("Action"), _("Owner"), _("Due"), _("Days overdue")],
         rows=[
@@ -219,15 +220,21 @@ def pilot_reports_block(user, provinces, today):
     from pilots.due import due_rows
 
     in_scope = {p.pk for p in provinces}
-    soon = today + datetime.timedelta(days=PILOT_SOON_DAYS)
-    rows = [
-        row
-        for row in due_rows(user, today=today)
-        if row.unit.province_id in in_scope and not row.is_received and row.due_on <= soon
+    outstanding = [
+        row for row in due_rows(user, today=today) if row.unit.province_id in in_scope and not row.is_received
     ]
-    rows.sort(key=lambda row: (row.due_on, row.unit.name_en))
-    late = sum(1 for row in rows if row.is_late)
+    late = sorted((row for row in outstanding if row.is_late), key=lambda row: (row.due_on, row.unit.name_en))
+    upcoming = sorted((row for row in outstanding if not row.is_late), key=lambda row: (row.due_on, row.unit.name_en))
+    next_due = [row for row in upcoming if row.due_on == upcoming[0].due_on]
+    rows = late + next_due
     shown = rows[:SHOWN]
+    headline = ngettext("%(n)s pilot-unit report is late.", "%(n)s pilot-unit reports are late.", len(late)) % {
+        "n": len(late)
+    }
+    if next_due:
+        headline += " " + ngettext(
+            "%(n)s more is due on %(date)s.", "%(n)s more are due on %(date)s.", len(next_due)
+        ) % {"n": len(next_due), "date": _date(next_due[0].due_on)}
     return WorkTable(
         key="pilot_reports",
         title=_("Pilot-unit reports due"),
@@ -244,19 +251,11 @@ def pilot_reports_block(user, provinces, today):
         links=[reverse("pilots:report", args=[row.unit.pk, row.period.start]) for row in shown],
         total=len(rows),
         more_url=reverse("pilots:due"),
-        headline=ngettext(
-            "%(n)s pilot-unit report not in (%(late)s late); one not late is due within %(days)s days.",
-            "%(n)s pilot-unit reports not in (%(late)s late); those not late are due within %(days)s days.",
-            len(rows),
-        )
-        % {"n": len(rows), "late": late, "days": PILOT_SOON_DAYS}
-        + " "
-        + _count_line(len(shown), len(rows)),
+        headline=headline + " " + _count_line(len(shown), len(rows)),
         definition=_(
-            "Reports of active pilot units not yet submitted whose due date has passed or falls in the next "
-            "%(days)s days, the earliest due first."
-        )
-        % {"days": PILOT_SOON_DAYS},
+            "Reports of active pilot units not submitted by their due date, the earliest due first, then those "
+            "falling due next."
+        ),
     )
 
 

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROLES = [
     ("admin@score.demo", "Provinces side by side", "各省对比"),
-    ("coordinator.zj@score.demo", None, None),
-    ("consultant1@score.demo", None, None),
+    ("coordinator.zj@score.demo", "Visits waiting for approval", "等待审批的现场辅导"),
+    ("consultant1@score.demo", "My next visits", "我即将进行的辅导"),
 ]
 DRAWN = "Array.from(document.querySelectorAll('canvas[data-chart]')).map(c => !!(window.Chart && Chart.getChart(c)))"
 

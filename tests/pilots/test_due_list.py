@@ -93,16 +93,16 @@ def test_the_list_costs_the_same_queries_as_units_grow(
         assert len(rows(page)) >= 7
 
 
-def test_the_coordinators_home_panel(client_for, coordinator_zj, coordinator_sc):
+def test_the_coordinators_dashboard_lists_what_is_due(client_for, coordinator_zj, coordinator_sc):
     pilot_unit("ZJ", name_en="Huzhou Management Centre")
     page = client_for(coordinator_zj).get("/").content.decode()
-    panel = page.split('data-testid="panel-pilot-reports"')[1].split("</section>")[0]
-    assert "Pilot-unit reports due" in panel and "Huzhou" in panel
-    assert "late" in panel and f"/{Q1.isoformat()}/" in panel  # Q1 2026 is long past due
-    assert f"/{current_period().start.isoformat()}/" in panel  # the next one due
+    block = page.split('data-testid="block-pilot_reports"')[1].split("</section>")[0]
+    assert "Pilot-unit reports due" in block and "Huzhou" in block
+    assert "Late by" in block and f"/{Q1.isoformat()}/" in block  # Q1 2026 is long past due
+    assert f"/{current_period().start.isoformat()}/" in block  # the next one due
     page = client_for(coordinator_sc).get("/").content.decode()
-    panel = page.split('data-testid="panel-pilot-reports"')[1].split("</section>")[0]
-    assert "Huzhou" not in panel and "Nothing is waiting to be written." in panel
+    block = page.split('data-testid="block-pilot_reports"')[1].split("</section>")[0]
+    assert "Huzhou" not in block and "Nothing here." in block
 
 
 def test_navigation_entry_for_staff_only(client_for, admin, coordinator_zj, consultant1):

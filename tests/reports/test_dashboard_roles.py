@@ -177,18 +177,21 @@ def test_the_module_filter_narrows_every_list(world, coordinator_zj, client_for)
     assert set(counts.values()) == {0}  # every enrolment here is Workplace Cooperation
 
 
-def test_pilot_unit_reports_due_and_late(coordinator_zj, client_for):
+def test_pilot_unit_reports_due_and_late(coordinator_zj, coordinator_sc, client_for):
     unit = pilot_unit("ZJ", name_en="Haining Leather")
     pilot_unit("SC", name_en="Mianyang Glass")
     periods = ReportingRule.load().periods()
     PilotReportFactory(unit=unit, period_start=periods[0].start, status="approved")
     late = [p for p in periods[1:] if p.due_on < TODAY]
-    soon = [p for p in periods if TODAY <= p.due_on <= TODAY + days(30)]
     client = client_for(coordinator_zj)
     header, rows = export(client, "pilot_reports")
-    assert [row[0] for row in rows] == ["Haining Leather"] * (len(late) + len(soon))
+    assert [row[0] for row in rows] == ["Haining Leather"] * (len(late) + 1)  # the late ones, then the next due
+    assert [row[1] for row in rows] == [p.label for p in late] + [periods[-1].label]
     assert sum(1 for row in rows if str(row[header.index("Status")]).startswith("Late by")) == len(late)
-    assert work(client)["Pilot-unit reports due"] == len(late) + len(soon)
+    assert rows[-1][header.index("Status")] == "Not started"
+    assert work(client)["Pilot-unit reports due"] == len(late) + 1
+    every_late = [p for p in periods if p.due_on < TODAY]  # Mianyang has sent none
+    assert work(client_for(coordinator_sc))["Pilot-unit reports due"] == len(every_late) + 1
 
 
 def test_kpi_trend_counted_by_hand_with_a_lower_is_better_kpi(consultant1, coordinator_zj, client_for):
