@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ConsultantsConfig(AppConfig):
@@ -17,7 +18,11 @@ class ConsultantsConfig(AppConfig):
             NavEntry(_("Consultants"), "consultants:list", (Role.ADMINISTRATOR, Role.COORDINATOR), order=40)
         )
         registry.add_nav(NavEntry(_("Visits"), "consultants:visits", tuple(Role.values), order=15))
-        registry.add_nav(NavEntry(_("Actions"), "consultants:actions", tuple(Role.values), order=16))
+        registry.add_nav(
+            NavEntry(
+                pgettext_lazy("improvement action", "Actions"), "consultants:actions", tuple(Role.values), order=16
+            )
+        )
         registry.add_panel(HomePanel("consultants/panel_mine.html", (Role.CONSULTANT,), my_enterprises_panel, order=5))
         registry.add_section(PageSection("enrolment", "consultants/enrolment_section.html", enrolment_section))
         # Coordinators find the visits to approve on their dashboard (reports.dashboard_coordinator).

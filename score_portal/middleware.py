@@ -1,5 +1,10 @@
+from django.conf import settings
+from django.contrib import messages
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class UserLanguageMiddleware(LocaleMiddleware):
@@ -42,3 +47,35 @@ class SecurityHeadersMiddleware:
         response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
         return response
+
+
+class AdministratorMFAMiddleware:
+    """With ``PORTAL_ADMIN_MFA`` on, a signed-in administrator without an authenticator app can
+    only set one up (or sign out, or change language) until they have: every other page sends them
+    to the set-up page with a message saying why."""
+
+    ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/static/", "/language/")
+    ALLOWED_PATHS = ("/health/",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self.must_set_up(request):
+            messages.warning(
+                request, _("Administrators must sign in with two factors: set up an authenticator app to go on.")
+            )
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+    def must_set_up(self, request):
+        if not settings.PORTAL_ADMIN_MFA:
+            return False
+        user = getattr(request, "user", None)
+        if not (user and user.is_authenticated and user.is_administrator):
+            return False
+        if request.path in self.ALLOWED_PATHS or request.path.startswith(self.ALLOWED_PREFIXES):
+            return False
+        from allauth.mfa.utils import is_mfa_enabled
+
+        return not is_mfa_enabled(user)

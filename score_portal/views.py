@@ -185,4 +185,6 @@ def admin_home_context(request):
 
 
 def own_account_context(request):
-    return {"account": request.user}
+    from allauth.mfa.utils import is_mfa_enabled
+
+    return {"account": request.user, "mfa_enabled": is_mfa_enabled(request.user)}
