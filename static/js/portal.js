@@ -65,11 +65,30 @@
     var status = document.getElementById("autosave-status");
     if (status) { status.textContent = text; status.setAttribute("data-state", state); }
   }
-  document.addEventListener("input", function (event) {
-    if (event.target.form && isAutosave(event.target.form)) { keepLocally(event.target.form); }
-  });
+  // Edits typed since the last request left: until they are saved the status line says so, so
+  // "saved" always means everything on the screen is on the server.
+  var edits = 0;
+  var sentEdits = 0;
+  function pending(form) {
+    setStatus(form.getAttribute("data-pending-text") || "Saving…", "pending");
+  }
+  function edited(event) {
+    var form = event.target.form;
+    if (!form || !isAutosave(form)) { return; }
+    edits += 1;
+    keepLocally(form);
+    var status = document.getElementById("autosave-status");
+    if (!status || status.getAttribute("data-state") !== "offline") { pending(form); }
+  }
+  document.addEventListener("input", edited);
+  document.addEventListener("change", edited);
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (isAutosave(event.detail.elt)) { inFlight += 1; }
+    if (isAutosave(event.detail.elt)) { inFlight += 1; sentEdits = edits; }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var form = document.querySelector("form[data-autosave]");
+    var status = document.getElementById("autosave-status");
+    if (form && status && status.getAttribute("data-state") === "saved" && edits > sentEdits) { pending(form); }
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;

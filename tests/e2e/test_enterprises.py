@@ -15,7 +15,7 @@ def test_coordinator_finds_by_chinese_name_adds_member_and_sees_history(phone_pa
     login(page, "chen@example.org", password)
 
     page.get_by_role("button", name="Menu").click()
-    page.get_by_role("link", name="Enterprises").click()
+    page.get_by_test_id("main-nav").get_by_role("link", name="Enterprises").click()
     page.get_by_label("Search").fill("绍兴")
     page.get_by_role("button", name="Search").click()
     assert page.get_by_test_id("result-count").inner_text() == "1 enterprise found"
