@@ -2,10 +2,10 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PORTAL_ENV=production
-# Pango for WeasyPrint, a CJK font so Chinese renders in PDFs.
+# Pango for WeasyPrint, a CJK font so Chinese renders in PDFs, the PostgreSQL client for backups.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
-       fonts-noto-cjk gettext curl \
+       fonts-noto-cjk gettext curl postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 portal

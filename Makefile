@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint venv deps os-deps migrate seed worker messages clean
+.PHONY: run test lint venv deps os-deps migrate seed worker messages clean backup restore
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -42,6 +42,15 @@ test: os-deps lint
 messages: deps
 	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete --ignore=.venv --ignore=static --ignore=tests --ignore=var --ignore=media --ignore=docs
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+# Backups: the database and the uploaded files in one archive under backups/ (BACKUP_DIR);
+# restore one into an empty database and MEDIA_ROOT (RESTORE_FORCE=1 replaces what is there).
+backup: deps
+	bash scripts/backup.sh
+
+restore: deps
+	@test -n "$(ARCHIVE)" || { echo "Which backup? make restore ARCHIVE=backups/score-portal-YYYYmmdd-HHMMSS.tar.gz"; exit 1; }
+	bash scripts/restore.sh "$(ARCHIVE)"
 
 clean:
 	rm -rf var media staticfiles db.sqlite3

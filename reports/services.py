@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -46,6 +47,9 @@ def report_request(*, actor, kind, params, language, request=None):
     return job, True
 
 
+QUEUE_DOWN = "queue-down"  # the step of a queued job that could not be handed to the queue yet
+
+
 def report_enqueue(*, job_id):
     """Hand the job to a worker. With the queue down the job stays queued, and the periodic
     check sends it again once the queue is back: nothing is lost."""
@@ -55,7 +59,9 @@ def report_enqueue(*, job_id):
         render_report.delay(job_id)
     except Exception:  # the broker is unreachable: kombu and redis raise several kinds
         log.warning("report job %s could not be queued now; it will be sent again", job_id, exc_info=True)
+        ReportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(step=QUEUE_DOWN)
         return False
+    ReportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED, step=QUEUE_DOWN).update(step="")
     return True
 
 
@@ -171,9 +177,10 @@ def jobs_check_stale():
             ReportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, step="")
             report_enqueue(job_id=job.pk)
             requeued += 1
+    long_queued = Q(created_at__lt=now - timezone.timedelta(seconds=settings.REPORT_REQUEUE_AFTER_SECONDS))
     waiting = ReportJob.objects.filter(
-        status=JobStatus.QUEUED, created_at__lt=now - timezone.timedelta(seconds=settings.REPORT_REQUEUE_AFTER_SECONDS)
-    ).filter(started_at__isnull=True)
+        long_queued | Q(step=QUEUE_DOWN), status=JobStatus.QUEUED, started_at__isnull=True
+    )
     for job in waiting:
         report_enqueue(job_id=job.pk)
         requeued += 1

@@ -46,6 +46,20 @@ def _english(settings):
 
 
 @pytest.fixture
+def reference_data():
+    """A test on real transactions starts after others have flushed the tables: the provinces
+    and the module catalogue that migrations seed are put back."""
+    import importlib
+
+    from django.apps import apps
+
+    from tests.e2e.conftest import SEED_MIGRATIONS
+
+    for name in SEED_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

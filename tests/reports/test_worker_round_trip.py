@@ -15,21 +15,7 @@ from tests.enterprises.factories import EnterpriseFactory
 from tests.factories import UserFactory, province
 from tests.modules.factories import EnrolmentFactory
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _reference_data():
-    """A test on real transactions starts after others have flushed the tables: the provinces
-    and the module catalogue that migrations seed are put back."""
-    import importlib
-
-    from django.apps import apps
-
-    from tests.e2e.conftest import SEED_MIGRATIONS
-
-    for name in SEED_MIGRATIONS:
-        importlib.import_module(name).seed(apps, None)
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 @pytest.fixture
