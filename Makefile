@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint venv deps os-deps migrate seed worker messages clean backup restore
+.PHONY: run test lint security venv deps os-deps migrate seed worker messages clean backup restore
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -36,7 +36,12 @@ lint: deps
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: os-deps lint
+# Security scan: bandit over the code, pip-audit over the requirements (an unreachable vulnerability
+# service is reported, not failed: see the script).
+security: deps
+	bash scripts/security-scan.sh
+
+test: os-deps lint security
 	bash scripts/pytest.sh
 
 messages: deps

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from modules.models import Measurement, Source
-from score_portal.audit import audit_log, saved_action
+from score_portal.audit import audit_log, saved_action, workflow_action
 from score_portal.models import AuditEvent
 from score_portal.uploads import attachment_remove, attachment_store
 
@@ -110,7 +110,12 @@ def _step(visit, *, actor, to_status, comment="", request=None):
 
     VisitEvent.objects.create(visit=visit, from_status=visit.status, to_status=to_status, comment=comment, by=actor)
     audit_log(
-        action=AuditEvent.Action.UPDATED, actor=actor, target=visit, request=request, status=[visit.status, to_status]
+        action=workflow_action(visit.status, to_status),
+        actor=actor,
+        target=visit,
+        request=request,
+        status=[visit.status, to_status],
+        **({"comment": comment} if comment else {}),
     )
     visit.status = to_status
 

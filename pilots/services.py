@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from score_portal.audit import audit_log
+from score_portal.audit import audit_log, workflow_action
 from score_portal.models import AuditEvent, Role, User
 from score_portal.uploads import attachment_remove, attachment_store
 
@@ -81,11 +81,12 @@ def _event(report, *, actor, to_status, comment="", request=None):
         report=report, from_status=report.status if report.pk else "", to_status=to_status, comment=comment, by=actor
     )
     audit_log(
-        action=AuditEvent.Action.UPDATED,
+        action=workflow_action(report.status, to_status),
         actor=actor,
         target=report,
         request=request,
         status=[report.status, to_status],
+        **({"comment": comment} if comment else {}),
     )
     report.status = to_status
 

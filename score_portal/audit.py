@@ -29,3 +29,15 @@ def audit_log(*, action, actor=None, target=None, request=None, email="", **data
 def saved_action(created):
     """The audit action for a form save that may have created or changed the row."""
     return AuditEvent.Action.CREATED if created else AuditEvent.Action.UPDATED
+
+
+def workflow_action(from_status, to_status):
+    """The audit action of a record moving through draft -> submitted -> approved / returned:
+    approvals, returns and reopenings are searchable by name in the audit log."""
+    if from_status == "approved":
+        return AuditEvent.Action.REOPENED
+    return {
+        "submitted": AuditEvent.Action.SUBMITTED,
+        "approved": AuditEvent.Action.APPROVED,
+        "returned": AuditEvent.Action.RETURNED,
+    }.get(to_status, AuditEvent.Action.UPDATED)

@@ -170,6 +170,10 @@ class AuditEvent(models.Model):
         DELETED = "deleted", _("Deleted")
         IMPORTED = "imported", _("Imported")
         EXPORTED = "exported", _("Exported")
+        SUBMITTED = "submitted", _("Submitted for approval")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned with a comment")
+        REOPENED = "reopened", _("Reopened")
 
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -198,6 +202,20 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.target_repr}"
+
+    @property
+    def target_kind(self):
+        """What kind of record it is (visit, pilot-unit report…), in the reader's language."""
+        from django.apps import apps
+
+        try:
+            return apps.get_model(self.target_type)._meta.verbose_name if self.target_type else ""
+        except (LookupError, ValueError):
+            return self.target_type
+
+    @property
+    def comment(self):
+        return (self.data or {}).get("comment", "") if isinstance(self.data, dict) else ""
 
 
 class BilingualNameMixin:
