@@ -2,26 +2,38 @@
 (consultant1) and Sichuan/Chongqing (consultant2), each with upcoming visits and a history
 of visits in every state: drafts, submitted, returned with the coordinator's comment,
 approved (their KPI readings then the enterprise's figures for the month), cancelled.
-Idempotent: an enrolment that already has a visit record is left as it is."""
+Idempotent: an enrolment that already has a visit record is left as it is.
+
+With ``scale`` (``seed_demo --scale N``): a few more consultants, certified for every module,
+trainers for the scale enterprises' classroom sessions, and lead (some support) consultants
+for their enrolments with a history of visits in every state, actions (some overdue) and KPI
+readings that became the enterprises' figures when approved (see score_portal/scale.py).
+consultant1 and consultant2 lead some of the scale enterprises of their provinces."""
 
 import datetime
 import io
 import random
+from collections import defaultdict
 from decimal import Decimal
 from types import SimpleNamespace
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from enterprises.models import Province
-from modules.models import Enrolment, Indicator, Measurement, Module
-from score_portal.models import User
+from enterprises.demo import SCALE_NAME, scale_enterprises
+from enterprises.models import EITMember, Province
+from modules.demo import KPI_PROFILES
+from modules.models import ClassroomSession, Enrolment, Indicator, Measurement, Module
+from score_portal.models import Role, User
+from score_portal.scale import WIDE_BATCH, Steps, bulk, timestamps
 from score_portal.uploads import check_upload
 
 from . import services
 from .models import (
     Assignment,
+    AssignmentRole,
     Attachment,
     Certification,
     Consultant,
@@ -317,6 +329,9 @@ FALLBACK_VALUES = {"on_time_delivery": Decimal("91.5"), "suggestions_implemented
 
 
 def seed_demo(*, stdout, scale=0):
+    if scale:
+        _seed_scale(scale, stdout)
+        return
     modules = {m.code: m for m in Module.objects.all()}
     for email, (provinces, languages, phone, certifications) in PROFILES.items():
         user = User.objects.get(email=email)
@@ -342,9 +357,10 @@ def seed_demo(*, stdout, scale=0):
                         role="lead",
                         assigned_on=enrolment.consulting_on or enrolment.classroom_on or timezone.localdate(),
                     )
-    for assignment in Assignment.objects.filter(ended_on__isnull=True).select_related(
-        "consultant", "enrolment__module"
-    ):
+    demo_assignments = Assignment.objects.filter(ended_on__isnull=True).exclude(
+        enrolment__enterprise__name_en__startswith=SCALE_NAME
+    )
+    for assignment in demo_assignments.select_related("consultant", "enrolment__module"):
         if not Visit.objects.filter(enrolment=assignment.enrolment, consultant=assignment.consultant).exists():
             day = timezone.localdate() + datetime.timedelta(days=3 + assignment.pk % 10)
             Visit.objects.create(
@@ -531,3 +547,407 @@ def _photo(visit, author, caption, colour):
     form = SimpleNamespace(checked=check_upload(upload), cleaned_data={"caption": caption})
     attachment = services.attachment_add(actor=author, visit=visit, form=form)
     Attachment.objects.filter(pk=attachment.pk).update(uploaded_at=_at(visit.held_on, 11, 30))
+
+
+# Scale data (seed_demo --scale N).
+SCALE_CONSULTANT = "consultant.scale{:03d}@score.demo"
+SCALE_CONSULTANT_PROVINCES = ["ZJ", "SC", "CQ", "LN", "ZJ", "SC", "ZJ", "ZJ", "SC", "ZJ"]
+SCALE_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+SCALE_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚"
+# consultant1 (Zhejiang) and consultant2 (Sichuan, Chongqing) lead the first few scale enterprises
+# of their provinces and one in DEMO_SHARE after that, up to DEMO_MAX: a heavy but real load.
+DEMO_FIRST, DEMO_SHARE, DEMO_MAX = 5, 25, 80
+DEMO_PROVINCES = {"consultant1@score.demo": {"ZJ"}, "consultant2@score.demo": {"SC", "CQ"}}
+SUPPORT_SHARE = 0.1  # enrolments with a second (support) consultant
+VISIT_GAP = (32, 50)  # days between two visits of an enrolment: never two in one month
+SCALE_ACTIVITIES = [
+    (
+        "与 EIT 一起巡查生产现场，完成基线评估。",
+        "Walked the shop floor with the EIT and completed the baseline assessment.",
+    ),
+    ("指导 EIT 例会，检查改进计划的进展。", "Coached the EIT meeting and checked the improvement plan's progress."),
+    ("跟进上次约定的改进措施，查看现场。", "Followed up the actions agreed last time and looked at the floor."),
+    ("与班组长一起推行5S，并检查效果。", "Ran a 5S session with the team leaders and checked the results."),
+    ("讲解 KPI 的记录方法，核对上月数据。", "Explained how to record the KPIs and checked last month's figures."),
+]
+SCALE_FINDINGS = [
+    ("通道堆放物料，消防通道不畅。", "Materials stacked in the aisles; the fire route is blocked."),
+    ("建议板上的建议大多已处理。", "Most suggestions on the board have been dealt with."),
+    ("返工率下降，但记录不完整。", "Rework is down, but the records are incomplete."),
+    ("员工了解改进计划，班组会按时召开。", "Staff know the improvement plan; team meetings are held on time."),
+    ("部分设备缺少点检记录。", "Some machines have no inspection records."),
+]
+SCALE_ACTIONS = [
+    "清理通道并划线 / Clear the aisles and mark them",
+    "每周更新建议板 / Update the suggestion board every week",
+    "建立设备点检表 / Start an inspection sheet for each machine",
+    "班组例会增加安全五分钟 / Add a five-minute safety talk to team meetings",
+    "按月汇总返工数据 / Total the rework figures each month",
+    "张贴 KPI 看板 / Post the KPI board on the shop floor",
+]
+SCALE_REVIEWS = [
+    "请补充参加人员和 KPI 读数。 / Please add who took part and the KPI readings.",
+    "发现的问题请写得更具体。 / Please make the findings more specific.",
+    "改进措施请指定负责人。 / Please name an owner for each action.",
+]
+
+
+def _seed_scale(scale, stdout):
+    steps = Steps(stdout, "consultants")
+    today = timezone.localdate()
+    made = _scale_consultants(scale)
+    pools, certified, demo = _scale_pools(today)
+    steps.done(f"{made} new scale consultants ({sum(map(len, pools.values()))} in all), certified for every module")
+    trainers = _scale_trainers(pools, certified, demo)
+    steps.done(f"trainers for {trainers} classroom sessions")
+
+    enrolments = list(
+        Enrolment.objects.filter(enterprise__in=scale_enterprises(), classroom_on__isnull=False)
+        .filter(~Exists(Assignment.objects.filter(enrolment=OuterRef("pk"))))
+        .select_related("enterprise__province", "module")
+        .order_by("enterprise_id", "module__order")
+    )
+    if not enrolments:
+        steps.done("no enrolments to assign")
+        return
+    admin = User.objects.filter(email=ADMINISTRATOR).first()
+    staff = {code: User.objects.filter(email=email).first() or admin for code, email in REVIEWERS.items()}
+    rng = random.Random(f"scale-consultants-{enrolments[0].pk}-{len(enrolments)}")
+    leads, assignments = _scale_assignments(enrolments, pools, certified, demo, staff, admin, rng)
+    steps.done(f"{assignments} assignments ({len(leads)} leads)")
+
+    ids = {e.enterprise_id for e in enrolments}
+    team = defaultdict(list)
+    for member_id, enterprise_id in EITMember.objects.filter(
+        enterprise__in=scale_enterprises(), left_on__isnull=True
+    ).values_list("pk", "enterprise_id"):
+        if enterprise_id in ids:
+            team[enterprise_id].append(member_id)
+    visits = _scale_visits(leads, staff, admin, rng, today)
+    steps.done(f"{len(visits)} visits, {sum(len(v.steps) for v in visits)} workflow steps")
+    readings = _scale_readings(visits, rng)
+    steps.done(f"{readings} KPI readings")
+    attendees, actions = _scale_attendees_and_actions(visits, team, rng, today)
+    steps.done(f"{attendees} visit attendees, {actions} improvement actions")
+
+
+def _scale_consultants(scale):
+    """A handful of consultants (one per hundred scale enterprises, 4 to 100), certified for every
+    module, each working in one province; they sign in with the demo password."""
+    wanted = [SCALE_CONSULTANT.format(i) for i in range(max(4, min(100, scale // 100)))]
+    have = set(User.objects.filter(email__in=wanted).values_list("email", flat=True))
+    demo = User.objects.filter(email="consultant1@score.demo").first()
+    users = [
+        User(
+            email=email,
+            name=f"{SCALE_SURNAMES[i % 20]}{SCALE_GIVEN[i * 7 % 20]} (Scale consultant {i:03d})",
+            role=Role.CONSULTANT,
+            password=demo.password if demo else "!",
+        )
+        for i, email in enumerate(wanted)
+        if email not in have
+    ]
+    bulk(User, users)
+    consultants = bulk(Consultant, (Consultant(user=user, languages="中文") for user in users))
+    provinces = {p.code: p.pk for p in Province.objects.all()}
+    home = {email: provinces[SCALE_CONSULTANT_PROVINCES[i % 10]] for i, email in enumerate(wanted)}
+    through = Consultant.provinces.through
+    bulk(through, (through(consultant_id=c.pk, province_id=home[c.user.email]) for c in consultants))
+    modules = list(Module.objects.all())
+    bulk(
+        Certification,
+        (
+            Certification(
+                consultant=c,
+                module=module,
+                level=Level.EXPERT if (c.pk + module.pk) % 4 == 0 else Level.CERTIFIED,
+                since=datetime.date(2024, 3, 1),
+            )
+            for c in consultants
+            for module in modules
+        ),
+    )
+    return len(users)
+
+
+def _scale_pools(today):
+    """{province code: [consultant]} of the scale consultants, {consultant id: {module id}} they
+    may lead alone, and {province code: (demo consultant, its load so far)}."""
+    pools = defaultdict(list)
+    for consultant in (
+        Consultant.objects.filter(user__email__startswith="consultant.scale")
+        .select_related("user")
+        .prefetch_related("provinces")
+        .order_by("user__email")
+    ):
+        for province in consultant.provinces.all():
+            pools[province.code].append(consultant)
+    certified = defaultdict(set)
+    for consultant_id, module_id in (
+        Certification.objects.current(today)
+        .filter(level__in=[Level.CERTIFIED, Level.EXPERT])
+        .values_list("consultant_id", "module_id")
+    ):
+        certified[consultant_id].add(module_id)
+    demo = {}
+    for email, codes in DEMO_PROVINCES.items():
+        consultant = Consultant.objects.select_related("user").filter(user__email=email).first()
+        if consultant is None:
+            continue
+        load = (
+            Assignment.objects.filter(consultant=consultant, enrolment__enterprise__in=scale_enterprises())
+            .values("enrolment__enterprise")
+            .distinct()
+            .count()
+        )
+        entry = [consultant, load]  # shared by the consultant's provinces: DEMO_MAX in all
+        for code in codes:
+            demo[code] = entry
+    return pools, certified, demo
+
+
+def _scale_trainers(pools, certified, demo):
+    """Each scale classroom session without trainers gets one or two of its province's consultants
+    certified for the module; the demo consultants train one session in ten of theirs."""
+    sessions = (
+        ClassroomSession.objects.filter(participants__enterprise__in=scale_enterprises(), trainers__isnull=True)
+        .values_list("pk", "province__code", "module_id")
+        .distinct()
+        .order_by("pk")
+    )
+    through = ClassroomSession.trainers.through
+    rows = []
+    for n, (session_id, code, module_id) in enumerate(sessions):
+        pool = [c for c in pools.get(code, []) if module_id in certified[c.pk]]
+        chosen = pool[n % len(pool) : n % len(pool) + 1 + n % 2] if pool else []
+        if code in demo and module_id in certified[demo[code][0].pk] and n % 10 == 0:
+            chosen = [demo[code][0], *chosen[:1]]
+        rows += [through(classroomsession_id=session_id, user_id=c.user_id) for c in chosen]
+    bulk(through, rows, batch_size=5000)
+    return len({row.classroomsession_id for row in rows})
+
+
+def _scale_assignments(enrolments, pools, certified, demo, staff, admin, rng):
+    """One lead per enrolment that reached the classroom (the enterprise's own consultant when
+    certified for the module), ended when the enrolment was completed or withdrawn; a few
+    support consultants. Returns the lead assignments and how many were made in all."""
+    by_enterprise = defaultdict(list)
+    for enrolment in enrolments:
+        by_enterprise[enrolment.enterprise_id].append(enrolment)
+    ordinal, leads, assignments = defaultdict(int), [], []
+    for rows in by_enterprise.values():
+        code = rows[0].enterprise.province.code
+        pool = pools[code]
+        j = ordinal[code]
+        ordinal[code] += 1
+        home = pool[j % len(pool)]
+        mine = demo.get(code)
+        if mine and mine[1] < DEMO_MAX and (j < DEMO_FIRST or j % DEMO_SHARE == 0):
+            home = mine[0]
+            mine[1] += 1
+        for enrolment in rows:
+            lead = home if enrolment.module_id in certified[home.pk] else pool[(j + 1) % len(pool)]
+            ended = enrolment.completed_on or enrolment.withdrawn_on
+            by = staff.get(code, admin)
+            assignment = Assignment(
+                consultant=lead,
+                enrolment=enrolment,
+                role=AssignmentRole.LEAD,
+                assigned_on=enrolment.classroom_on,
+                ended_on=ended,
+                assigned_by=by,
+            )
+            assignments.append(assignment)
+            leads.append(assignment)
+            others = [c for c in pool if c.pk != lead.pk]
+            if others and rng.random() < SUPPORT_SHARE:
+                assignments.append(
+                    Assignment(
+                        consultant=rng.choice(others),
+                        enrolment=enrolment,
+                        role=AssignmentRole.SUPPORT,
+                        assigned_on=enrolment.classroom_on + datetime.timedelta(days=rng.randint(0, 30)),
+                        ended_on=ended,
+                        assigned_by=by,
+                    )
+                )
+    bulk(Assignment, assignments, batch_size=5000)
+    return leads, len(assignments)
+
+
+def _scale_status(rng, last, closed):
+    """The state of a past visit: older ones approved (a few cancelled), the latest of an open
+    enrolment anywhere in the workflow."""
+    if closed or last > 1:
+        return rng.choices(["approved", "cancelled"], [92, 8])[0]
+    if last == 1:
+        return rng.choices(["approved", "submitted", "returned"], [80, 10, 10])[0]
+    return rng.choices(["draft", "submitted", "returned", "approved"], [25, 25, 10, 40])[0]
+
+
+def _scale_visits(leads, staff, admin, rng, today):
+    """The lead consultant's visits to each enrolment from consulting on, one every five to seven
+    weeks until completion, withdrawal or today, then (for open enrolments) one planned; a first
+    visit planned for enrolments still in the classroom; a few planned visits never recorded."""
+    visits, unshown = [], ["draft", "submitted", "returned", "approved"]  # every state, however small N
+    for assignment in leads:
+        enrolment = assignment.enrolment
+        reviewer = staff.get(enrolment.enterprise.province.code, admin)
+        days = []
+        if enrolment.consulting_on:
+            end = enrolment.completed_on or enrolment.withdrawn_on or today - datetime.timedelta(days=1)
+            day = enrolment.consulting_on + datetime.timedelta(days=rng.randint(1, 10))
+            while day <= end:
+                days.append(day)
+                day += datetime.timedelta(days=rng.randint(*VISIT_GAP))
+        closed = enrolment.status in ("completed", "withdrawn")
+        specs = [(day, _scale_status(rng, len(days) - 1 - k, closed)) for k, day in enumerate(days)]
+        if unshown and not closed and days and days[-1] <= today - datetime.timedelta(days=5):
+            specs[-1] = (days[-1], unshown.pop(0))
+        if enrolment.status == "consulting" and rng.random() < 0.08:
+            specs.append((today - datetime.timedelta(days=rng.randint(8, 20)), "planned"))  # overdue
+        if enrolment.status == "consulting" or (enrolment.status == "classroom" and rng.random() < 0.6):
+            specs.append((today + datetime.timedelta(days=rng.randint(1, 35)), "planned"))
+        held_so_far = 0
+        for day, status in specs:
+            if status in ("returned", "approved") and day > today - datetime.timedelta(days=5):
+                status = "submitted"  # not reviewed yet
+            held = status not in ("planned", "cancelled")
+            visit_type = "baseline" if held_so_far == 0 else "consulting" if held_so_far % 2 else "follow_up"
+            activity, finding = rng.choice(SCALE_ACTIVITIES), rng.choice(SCALE_FINDINGS)
+            visit = Visit(
+                enrolment=enrolment,
+                consultant_id=assignment.consultant_id,
+                visit_type=visit_type,
+                planned_at=_at(day, rng.choice([9, 10, 14]), 30),
+                duration_hours=Decimal(rng.choice(["3", "3.5", "4", "6"])),
+                status=status,
+                notes="" if held else "与 EIT 跟进改进计划。 / Follow up the improvement plan with the EIT.",
+                held_on=day if held else None,
+                activities="\n".join(activity) if held else "",
+                findings="\n".join(finding) if held and (status != "draft" or rng.random() < 0.5) else "",
+                created_at=_at(min(day, today) - datetime.timedelta(days=14), 16, 10),
+            )
+            returned_first = status == "approved" and rng.random() < 0.1
+            review = rng.choice(SCALE_REVIEWS)
+            spec = {"status": status, "returned_first": review if returned_first else None, "review": review}
+            visit.steps = _steps(visit, spec, assignment.consultant.user, reviewer, day)
+            visit.version = 2 + len(visit.steps) if held else 1
+            visit.reviewer = reviewer
+            visits.append(visit)
+            held_so_far += held
+    with timestamps(Visit, "created_at"):
+        bulk(Visit, visits, batch_size=WIDE_BATCH)
+    events = [
+        VisitEvent(visit=visit, from_status=a, to_status=b, comment=c, by=by, at=when)
+        for visit in visits
+        for a, b, c, by, when in visit.steps
+    ]
+    with timestamps(VisitEvent, "at"):
+        bulk(VisitEvent, events, batch_size=5000)
+    return visits
+
+
+def _scale_readings(visits, rng):
+    """KPI readings on the visits recorded (a draft's not always yet), drifting from the
+    enterprise's baseline, better for most; an approved visit's readings are the enterprise's
+    values for the month (source "visit")."""
+    indicators = defaultdict(list)
+    for indicator in Indicator.objects.filter(is_active=True):
+        indicators[indicator.module_id].append(indicator)
+    enterprise_ids = {v.enrolment.enterprise_id for v in visits}
+    baselines = {
+        (e, i): (value, period)
+        for e, i, value, period in Measurement.objects.filter(
+            source="baseline", enterprise__name_en__startswith=SCALE_NAME
+        ).values_list("enterprise_id", "indicator_id", "value", "period")
+        if e in enterprise_ids
+    }
+    improving = {e: rng.random() < 0.85 for e in enterprise_ids}
+    readings, measurements = [], []
+    for visit in visits:
+        if visit.status not in ("submitted", "returned", "approved") and not (
+            visit.status == "draft" and rng.random() < 0.5
+        ):
+            continue
+        enterprise_id = visit.enrolment.enterprise_id
+        for indicator in indicators[visit.enrolment.module_id]:
+            profile, drift = KPI_PROFILES.get(indicator.code, (FALLBACK_VALUES.get(indicator.code, Decimal(10)), 0.02))
+            base, since = baselines.get((enterprise_id, indicator.pk), (profile, visit.held_on))
+            months = max(0, (visit.held_on.year - since.year) * 12 + visit.held_on.month - since.month)
+            better = 1 if indicator.direction == "higher" else -1
+            sign = better if improving[enterprise_id] and rng.random() > 0.15 else -better
+            factor = max(0.05, 1 + sign * drift * months + rng.uniform(-0.03, 0.03))
+            value = (base * Decimal(str(round(factor, 4)))).quantize(
+                Decimal(1) if indicator.unit == "count" else Decimal("0.01")
+            )
+            reading = VisitReading(visit=visit, indicator=indicator, value=value)
+            if visit.status == "approved":
+                reading.measurement = Measurement(
+                    enterprise_id=enterprise_id,
+                    indicator=indicator,
+                    period=visit.held_on.replace(day=1),
+                    value=value,
+                    source="visit",
+                    entered_by=visit.reviewer,
+                    entered_at=visit.steps[-1][4],
+                )
+                measurements.append(reading.measurement)
+            readings.append(reading)
+    with timestamps(Measurement, "entered_at"):
+        bulk(Measurement, measurements, batch_size=5000)
+    bulk(VisitReading, readings, batch_size=5000)
+    return len(readings)
+
+
+def _scale_attendees_and_actions(visits, team, rng, today):
+    """Three to five of the EIT on each visit held, and the actions agreed there: those of
+    earlier visits brought up to date on the next visit held (most done, some still open and
+    overdue), those of the latest still open or in progress."""
+    through = Visit.attendees.through
+    attendees, actions = [], []
+    by_enrolment = defaultdict(list)
+    for visit in visits:
+        if visit.held_on:
+            by_enrolment[visit.enrolment_id].append(visit)
+    for held in by_enrolment.values():
+        held.sort(key=lambda v: v.held_on)
+        for k, visit in enumerate(held):
+            members = team[visit.enrolment.enterprise_id]
+            people = rng.sample(members, min(len(members), rng.randint(3, 5)))
+            attendees += [through(visit_id=visit.pk, eitmember_id=m) for m in people]
+            following = held[k + 1] if k + 1 < len(held) else None
+            closed = visit.enrolment.completed_on or visit.enrolment.withdrawn_on
+            for _n in range(rng.choice([0, 1, 1, 2, 2, 3])):
+                due = visit.held_on + datetime.timedelta(days=rng.randint(14, 75))
+                if following:
+                    status = rng.choices(["done", "dropped", "in_progress", "open"], [78, 8, 8, 6])[0]
+                elif closed:
+                    status = rng.choices(["done", "dropped", "open"], [85, 10, 5])[0]
+                else:
+                    status = rng.choice(["open", "open", "in_progress"])
+                # When the action was last looked at: the next visit, else the end of the enrolment.
+                looked_at = following.held_on if following else closed or visit.held_on
+                actions.append(
+                    ImprovementAction(
+                        enterprise_id=visit.enrolment.enterprise_id,
+                        visit=visit,
+                        description=rng.choice(SCALE_ACTIONS),
+                        owner_id=rng.choice(members) if members else None,
+                        due_on=due,
+                        status=status,
+                        result="已完成。 / Done." if status == "done" else "",
+                        updated_on_visit=following if following and status != "open" else None,
+                        closed_on=min(due, looked_at, today) if status == "done" else None,
+                        updated_at=_at(looked_at, 18),
+                    )
+                )
+    # The last visit's attendees are added through the ORM: the one signal of the scale data, so
+    # the dashboards' cached blocks (see reports.cache) are counted again.
+    last = attendees.pop() if attendees else None
+    bulk(through, attendees, batch_size=5000)
+    if last:
+        Visit.objects.get(pk=last.visit_id).attendees.add(last.eitmember_id)
+    with timestamps(ImprovementAction, "updated_at"):
+        bulk(ImprovementAction, actions, batch_size=5000)
+    return len(attendees) + (last is not None), len(actions)

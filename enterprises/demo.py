@@ -1,12 +1,18 @@
 """Demo records of the enterprises app (see the seed_demo command): the Zhejiang
 expressway group with its three pilot management centres, an airport group, and
-manufacturers in the four provinces of the rollout. Idempotent."""
+manufacturers in the four provinces of the rollout. Idempotent.
+
+With ``scale`` (``seed_demo --scale N``): the N scale enterprises, mostly in Zhejiang and
+Sichuan, each with its EIT, a few EIT meetings and suggestions (see score_portal/scale.py)."""
 
 import datetime
 import hashlib
 import random
 
+from django.utils import timezone
+
 from score_portal.models import User
+from score_portal.scale import BATCH, Steps, bulk
 
 from .credit_code import ALPHABET, make_credit_code
 from .models import EITMeeting, EITMember, Enterprise, Province, Suggestion
@@ -311,6 +317,9 @@ def credit_code_for(key, region):
 
 
 def seed_demo(*, stdout, scale=0):
+    if scale:
+        _seed_scale(scale, stdout)
+        return
     for email, codes in COORDINATOR_PROVINCES.items():
         user = User.objects.get(email=email)
         user.provinces.add(*Province.objects.filter(code__in=codes))
@@ -394,28 +403,154 @@ def _seed_team(enterprise, rng):
         )
 
 
-def _seed_scale(scale, provinces):
-    """N more enterprises in bulk, for benchmarks."""
-    codes = list(provinces.values())
-    existing = set(
-        Enterprise.objects.filter(name_en__startswith="Scale enterprise").values_list("credit_code", flat=True)
-    )
-    batch = []
+# The scale enterprises (seed_demo --scale N): "Scale enterprise 00042", half of them in
+# Zhejiang and three in ten in Sichuan, the provinces of the demo coordinators.
+SCALE_NAME = "Scale enterprise"
+SCALE_PROVINCES = ["ZJ", "SC", "ZJ", "CQ", "ZJ", "SC", "ZJ", "LN", "ZJ", "SC"]
+SCALE_CITIES = {
+    "ZJ": [
+        ("Hangzhou", "杭州", "330100"),
+        ("Ningbo", "宁波", "330200"),
+        ("Wenzhou", "温州", "330300"),
+        ("Jiaxing", "嘉兴", "330400"),
+        ("Huzhou", "湖州", "330500"),
+        ("Shaoxing", "绍兴", "330600"),
+        ("Jinhua", "金华", "330700"),
+    ],
+    "SC": [("Chengdu", "成都", "510100"), ("Deyang", "德阳", "510600"), ("Mianyang", "绵阳", "510700")],
+    "CQ": [("Chongqing", "重庆", "500100")],
+    "LN": [("Shenyang", "沈阳", "210100"), ("Dalian", "大连", "210200")],
+}
+SCALE_STATUSES = ["prospect"] * 10 + ["enrolled"] * 20 + ["active"] * 45 + ["completed"] * 15 + ["withdrawn"] * 10
+SCALE_SECTORS = "CCCCCCCGGEFH"
+SCALE_PILOT_SHARE = 0.12  # of the enterprises enrolled, active or completed: about one in ten in all
+
+
+def scale_enterprises():
+    """The enterprises ``seed_demo --scale`` made; the other apps add their scale records to these."""
+    return Enterprise.objects.filter(name_en__startswith=SCALE_NAME)
+
+
+def scale_name(n):
+    return f"{SCALE_NAME} {n:05d}"
+
+
+def _seed_scale(scale, stdout):
+    """Enterprises 0 .. scale-1 that do not exist yet, each with its EIT (and, once it has joined
+    the programme, EIT meetings and suggestions). Enterprise n is the same whatever N is."""
+    steps = Steps(stdout, "enterprises")
+    today = timezone.localdate()
+    provinces = {p.code: p for p in Province.objects.all()}
+    coordinators = {
+        code: User.objects.filter(email=email).first()
+        for email, codes in COORDINATOR_PROVINCES.items()
+        for code in codes
+    }
+    existing = set(scale_enterprises().values_list("name_en", flat=True))
+    made = []
     for n in range(scale):
-        code = credit_code_for(f"scale-{n}", "330100")
-        if code in existing:
+        if scale_name(n) in existing:
             continue
-        batch.append(
+        rng = random.Random(n)
+        code = SCALE_PROVINCES[n % len(SCALE_PROVINCES)]
+        city, city_zh, region = rng.choice(SCALE_CITIES[code])
+        status = rng.choice(SCALE_STATUSES)
+        made.append(
             Enterprise(
-                credit_code=code,
-                name_en=f"Scale enterprise {n:05d}",
-                name_zh=f"规模测试企业{n:05d}",
-                province=codes[n % len(codes)],
-                city="Hangzhou",
-                sector="C",
-                status=["prospect", "enrolled", "active", "completed"][n % 4],
-                employees_female=50 + n % 70,
-                employees_male=60 + n % 90,
+                credit_code=credit_code_for(f"scale-{n}", region),
+                name_en=scale_name(n),
+                name_zh=f"{city_zh}规模测试企业{n:05d}",
+                province=provinces[code],
+                city=city,
+                sector=rng.choice(SCALE_SECTORS),
+                status=status,
+                status_date=today - datetime.timedelta(days=rng.randint(20, 400)),
+                employees_female=rng.randint(15, 600),
+                employees_male=rng.randint(20, 900),
+                is_pilot_unit=status in ("enrolled", "active", "completed") and rng.random() < SCALE_PILOT_SHARE,
+                coordinator=coordinators.get(code),
+                address=f"No. {rng.randint(1, 999)} {rng.choice(ROADS)}, {city}",
+                contact_name=_person(rng),
+                contact_email=f"scale{n:05d}@example.com",
+                contact_phone=f"139{rng.randint(10000000, 99999999)}",
             )
         )
-    Enterprise.objects.bulk_create(batch, batch_size=1000)
+    bulk(Enterprise, made, batch_size=BATCH)
+    steps.done(f"{len(made)} scale enterprises")
+    if not made:
+        return
+    members, meetings, suggestions = _scale_teams(made, today, coordinators)
+    steps.done(f"{members} EIT members, {meetings} EIT meetings, {suggestions} suggestions")
+
+
+def _scale_teams(enterprises, today, coordinators):
+    members, meetings, suggestions, teams = [], [], [], []
+    for enterprise in enterprises:
+        rng = random.Random(f"team-{enterprise.name_en}")
+        # The EIT is set up before the enterprise's first module (see modules.demo.SCALE_START).
+        days = (30, 120) if enterprise.status == "prospect" else (490, 560)
+        joined = today - datetime.timedelta(days=rng.randint(*days))
+        team = []
+        for index in range(rng.randint(5, 9)):
+            side = "management" if index % 2 == 0 else "worker"
+            team.append(
+                EITMember(
+                    enterprise=enterprise,
+                    name=_person(rng),
+                    position=rng.choice(POSITIONS_MANAGEMENT if side == "management" else POSITIONS_WORKER),
+                    side=side,
+                    sex="female" if rng.random() < 0.45 else "male",
+                    phone=f"139{rng.randint(10000000, 99999999)}",
+                    is_secretary=index == 1,
+                    joined_on=joined,
+                )
+            )
+        if rng.random() < 0.3:  # someone has left the team since
+            team[-1].left_on = min(joined + datetime.timedelta(days=rng.randint(30, 300)), today)
+        members += team
+        teams.append((enterprise, team, rng, joined))
+    bulk(EITMember, members, batch_size=5000)
+
+    attendees = []
+    for enterprise, team, rng, joined in teams:
+        if enterprise.status == "prospect":
+            continue
+        current = [m for m in team if m.left_on is None]
+        for k in range(rng.randint(1, 4)):
+            en, zh = TOPICS[(k + enterprise.pk) % len(TOPICS)]
+            meeting = EITMeeting(
+                enterprise=enterprise,
+                held_on=max(today - datetime.timedelta(days=30 * k + rng.randint(3, 25)), joined),
+                topics=f"{zh} / {en}",
+                decisions="责任到人，下次例会检查进度。/ Owners named; progress checked at the next meeting.",
+                recorded_by=coordinators.get(enterprise.province.code),
+            )
+            meetings.append(meeting)
+            attendees.append((meeting, rng.sample(current, rng.randint(3, len(current)))))
+        for area, en, zh, saving in rng.sample(SUGGESTIONS, rng.randint(0, 4)):
+            status = rng.choice(["submitted", "accepted", "implemented", "implemented", "rejected"])
+            suggestions.append(
+                Suggestion(
+                    enterprise=enterprise,
+                    submitted_by=rng.choice(team).name,
+                    submitted_on=today - datetime.timedelta(days=rng.randint(5, (today - joined).days)),
+                    area=area,
+                    title=f"{zh} / {en}",
+                    status=status,
+                    estimated_savings=saving,
+                    realised_savings=int(saving * rng.uniform(0.6, 1.3)) if status == "implemented" else None,
+                )
+            )
+    bulk(EITMeeting, meetings)
+    through = EITMeeting.attendees.through
+    bulk(
+        through,
+        (
+            through(eitmeeting_id=meeting.pk, eitmember_id=member.pk)
+            for meeting, people in attendees
+            for member in people
+        ),
+        batch_size=5000,
+    )
+    bulk(Suggestion, suggestions)
+    return len(members), len(meetings), len(suggestions)

@@ -1,15 +1,22 @@
 """Demo pilot-unit reports: the Zhejiang pilot units' reports for the periods already due, most
 approved, one returned with the administrator's comment, one late and still a draft, one waiting
-for approval. Idempotent: a period that has a report is left as it is."""
+for approval. Idempotent: a period that has a report is left as it is.
+
+With ``scale`` (``seed_demo --scale N``): the reports of the scale enterprises' pilot units (about
+one in ten) for every period already due, most approved, the latest in every state, a few never
+written (late on the due list); see score_portal/scale.py."""
 
 import datetime
 import random
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from enterprises.demo import SCALE_NAME, scale_enterprises
 from enterprises.models import Enterprise
 from score_portal.models import User
+from score_portal.scale import Steps, bulk, timestamps
 
 from .models import PilotReport, PilotReportEvent, ReportingRule, ReportStatus
 
@@ -80,10 +87,17 @@ def _plan(unit_index, period_index, last):
 
 
 def seed_demo(*, stdout, scale=0):
+    if scale:
+        _seed_scale(stdout)
+        return
     rule = ReportingRule.load()
     today = timezone.localdate()
     due = [p for p in rule.periods(today) if p.due_on < today]
-    units = list(Enterprise.objects.filter(is_pilot_unit=True, province__code="ZJ").order_by("name_en"))
+    units = list(
+        Enterprise.objects.filter(is_pilot_unit=True, province__code="ZJ")
+        .exclude(name_en__startswith=SCALE_NAME)
+        .order_by("name_en")
+    )
     coordinator = User.objects.filter(email="coordinator.zj@score.demo").first()
     admin = User.objects.filter(email="admin@score.demo").first()
     existing = set(PilotReport.objects.values_list("unit_id", "period_start"))
@@ -128,3 +142,91 @@ def _history(report, status, period, coordinator, admin):
         report.review_comment = steps[-1][2]
     report.version = len(steps)
     report.save()
+
+
+def _scale_plan(rng, last):
+    """What became of a scale unit's report for a period: None when it was never written."""
+    if last:
+        weights = {"approved": 40, "submitted": 25, "returned": 10, "draft": 15, None: 10}
+    else:
+        weights = {"approved": 90, "submitted": 2, "returned": 3, None: 5}
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+def _seed_scale(stdout):
+    """Reports of the scale pilot units that have none yet, for every period already due."""
+    steps = Steps(stdout, "pilots")
+    rule = ReportingRule.load()
+    today = timezone.localdate()
+    due = [p for p in rule.periods(today) if p.due_on < today]
+    units = list(
+        scale_enterprises()
+        .filter(is_pilot_unit=True)
+        .filter(~Exists(PilotReport.objects.filter(unit=OuterRef("pk"))))
+        .select_related("province")
+        .order_by("pk")
+    )
+    admin = User.objects.filter(email="admin@score.demo").first()
+    coordinators = {
+        "ZJ": User.objects.filter(email="coordinator.zj@score.demo").first() or admin,
+        "SC": User.objects.filter(email="coordinator.sc@score.demo").first() or admin,
+    }
+    keys = list(NARRATIVES)
+    reports, histories = [], []
+    for unit in units:
+        rng = random.Random(f"pilot-{unit.name_en}")
+        writer = coordinators.get(unit.province.code, admin)
+        for index, period in enumerate(due):
+            status = _scale_plan(rng, index == len(due) - 1)
+            if status is None:
+                continue
+            zh, en = NARRATIVES[keys[unit.pk % len(keys)]]
+            written = min(period.end + datetime.timedelta(days=rng.randint(1, 6)), today)
+            report = PilotReport(
+                unit=unit,
+                period_start=period.start,
+                period_end=period.end,
+                due_on=period.due_on,
+                narrative=f"{zh}\n\n{en}" if status != ReportStatus.DRAFT else "",
+                created_by=writer,
+                created_at=_at(written),
+                **_figures(rng),
+            )
+            history = _scale_history(report, status, written, writer, admin, rng)
+            report.updated_at = history[-1].at
+            reports.append(report)
+            histories.append((report, history))
+    with timestamps(PilotReport, "created_at", "updated_at"):
+        bulk(PilotReport, reports)
+    events = []
+    for report, history in histories:
+        for event in history:
+            event.report = report
+            events.append(event)
+    bulk(PilotReportEvent, events)
+    steps.done(f"{len(reports)} pilot-unit reports of {len(units)} scale pilot units, {len(events)} report steps")
+
+
+def _scale_history(report, status, written, writer, admin, rng):
+    """The steps that led the report to ``status`` (unsaved), and the report's fields to match."""
+    today = timezone.localdate()
+    submitted = min(written + datetime.timedelta(days=rng.randint(2, 12)), today)
+    reviewed = min(submitted + datetime.timedelta(days=rng.randint(1, 6)), today)
+    steps = [PilotReportEvent(from_status="", to_status=ReportStatus.DRAFT, by=writer, at=_at(written))]
+    if status != ReportStatus.DRAFT:
+        steps.append(
+            PilotReportEvent(
+                from_status=ReportStatus.DRAFT, to_status=ReportStatus.SUBMITTED, by=writer, at=_at(submitted, 16)
+            )
+        )
+        report.submitted_by, report.submitted_at = writer, _at(submitted, 16)
+    if status in (ReportStatus.APPROVED, ReportStatus.RETURNED):
+        comment = RETURN_COMMENT if status == ReportStatus.RETURNED else ""
+        steps.append(
+            PilotReportEvent(
+                from_status=ReportStatus.SUBMITTED, to_status=status, comment=comment, by=admin, at=_at(reviewed, 11)
+            )
+        )
+        report.reviewed_by, report.reviewed_at, report.review_comment = admin, _at(reviewed, 11), comment
+    report.status, report.version = status, len(steps)
+    return steps
