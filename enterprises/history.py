@@ -77,8 +77,9 @@ def _entries(records, model, labels, kind):
     return entries
 
 
-def enterprise_history(enterprise, limit=100):
-    """The enterprise's and its EIT members' changes, newest first, in a fixed number of queries."""
+def enterprise_history(enterprise, user, limit=100):
+    """The enterprise's and its EIT members' changes, newest first, in a fixed number of queries.
+    A group (parent) is named only if ``user`` may see it; otherwise its number stands."""
     records = list(enterprise.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
     members = list(
         EITMember.history.filter(enterprise_id=enterprise.pk)
@@ -91,7 +92,7 @@ def enterprise_history(enterprise, limit=100):
     coordinator_ids = {r.coordinator_id for r in records if r.coordinator_id}
     for p in Province.objects.filter(pk__in=province_ids):
         labels[(Province, p.pk)] = p.name
-    for e in Enterprise.objects.filter(pk__in=parent_ids).only("pk", "name_en", "name_zh"):
+    for e in Enterprise.objects.visible_to(user).filter(pk__in=parent_ids).only("pk", "name_en", "name_zh"):
         labels[(Enterprise, e.pk)] = e.name
     from score_portal.models import User
 

@@ -69,6 +69,13 @@ def filtered_enterprises(request):
     return form, queryset
 
 
+def with_visible_parent(queryset, user):
+    """Each enterprise's group (parent) read through the access policy too: a group outside the
+    user's scope (a consultant not assigned to it, another province's) reads as none, so its
+    name is not listed nor its credit code exported."""
+    return queryset.prefetch_related(Prefetch("parent", queryset=Enterprise.objects.visible_to(user)))
+
+
 class EnterpriseListView(RoleRequiredMixin, ListView):
     """Staff manage the registry here; consultants see the enterprises they are assigned to."""
 
@@ -77,7 +84,7 @@ class EnterpriseListView(RoleRequiredMixin, ListView):
 
     def get_queryset(self):
         self.filters, queryset = filtered_enterprises(self.request)
-        return queryset.select_related("province", "parent")
+        return with_visible_parent(queryset.select_related("province"), self.request.user)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(filters=self.filters, **kwargs)
@@ -90,7 +97,7 @@ class EnterpriseExportView(RoleRequiredMixin, View):
         if fmt not in {"csv", "xlsx"}:
             raise Http404
         _filters, queryset = filtered_enterprises(request)
-        rows = [export_row(e) for e in queryset.select_related("province", "parent")]
+        rows = [export_row(e) for e in with_visible_parent(queryset.select_related("province"), request.user)]
         stamp = timezone.localdate().isoformat()
         audit_log(action=AuditEvent.Action.EXPORTED, actor=request.user, request=request, rows=len(rows), format=fmt)
         if fmt == "csv":
@@ -139,10 +146,17 @@ class EnterpriseDetailView(RoleRequiredMixin, View):
             realised=Sum("realised_savings"),
             implemented=Count("pk", filter=Q(status=SuggestionStatus.IMPLEMENTED)),
         )
+        ancestors = enterprise.ancestors()
+        # The groups above it go through the access policy too: one outside scope is left out.
+        shown = set(
+            Enterprise.objects.visible_to(request.user)
+            .filter(pk__in=[a.pk for a in ancestors])
+            .values_list("pk", flat=True)
+        )
         context = {
             "enterprise": enterprise,
             "can_edit": Enterprise.objects.editable_by(request.user).filter(pk=pk).exists(),
-            "ancestors": list(reversed(enterprise.ancestors())),
+            "ancestors": [a for a in reversed(ancestors) if a.pk in shown],
             "children": Enterprise.objects.visible_to(request.user).filter(parent=enterprise).order_by("name_en"),
             "current_members": [m for m in members if m.is_current],
             "former_members": [m for m in members if not m.is_current],
@@ -154,7 +168,7 @@ class EnterpriseDetailView(RoleRequiredMixin, View):
             "header_sections": registry.render_sections("enterprise_header", request, enterprise),
         }
         if tab == "history":
-            context["history"] = enterprise_history(enterprise)
+            context["history"] = enterprise_history(enterprise, request.user)
         for extra in registry.enterprise_tabs:
             if extra.key == tab:
                 context.update(extra_tab=extra, **extra.context(request, enterprise))
