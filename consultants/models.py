@@ -392,7 +392,11 @@ class ImprovementAction(models.Model):
         verbose_name = _("improvement action")
         verbose_name_plural = _("improvement actions")
         ordering = ["due_on", "pk"]
-        indexes = [models.Index(fields=["enterprise", "status", "due_on"])]
+        indexes = [
+            models.Index(fields=["enterprise", "status", "due_on"]),
+            # The action board lists the soonest due first: read in that order, not sorted.
+            models.Index(fields=["due_on", "id"], name="action_due_order"),
+        ]
 
     def __str__(self):
         return self.description[:60]

@@ -1,0 +1,158 @@
+"""Server time and query count of the key pages of each role, beside the Django admin's
+changelist of enterprises (same data, same page size) and a minimal signed-in view (the floor).
+
+Run by bench/run against a database it has filled with ``seed_demo --scale N``; prints one JSON
+object on stdout. Each page is asked for through Django's test client (the whole request:
+middleware, session, view, template), a few times to warm up, then ``--repeats`` times timed.
+Dashboards are measured as users meet them most of the time: from the cache, which is cleared
+whenever a record they count changes; their first, uncached request is reported beside.
+
+    DATABASE_URL=postgres://…/score_bench_pages REDIS_URL=redis://…/11 python bench/pages.py --repeats 40
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "score_portal.settings")
+os.environ["DJANGO_DEBUG"] = "false"
+
+PAGE_SIZE = 25  # the portal's enterprise list shows 25 a page; the admin is set to the same
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def pages_to_measure():
+    """(name, role, url, cached): the key pages of each role, with real objects of the data."""
+    from django.db.models import Count
+
+    from consultants.models import Visit
+    from enterprises.models import Enterprise, Province
+    from score_portal.models import User
+
+    coordinator = User.objects.get(email="coordinator.zj@score.demo")
+    consultant = User.objects.get(email="consultant1@score.demo")
+    zj = Province.objects.get(code="ZJ")
+    # The enterprise with the most records in Zhejiang: the heaviest detail page there is.
+    busiest = (
+        Enterprise.objects.filter(province=zj)
+        .annotate(n=Count("enrolments__visits", distinct=True))
+        .order_by("-n", "pk")
+        .first()
+    )
+    visit = (
+        Visit.objects.visible_to(consultant)
+        .filter(status__in=["draft", "returned"], consultant__user=consultant)
+        .order_by("-held_on", "-pk")
+        .first()
+    ) or Visit.objects.visible_to(consultant).order_by("-pk").first()
+    return [
+        ("floor: minimal signed-in view", "coordinator", "/bench-floor/", False),
+        (
+            "admin changelist of enterprises (filtered)",
+            "administrator",
+            "/django-admin/enterprises/enterprise/?status__exact=active",
+            False,
+        ),
+        ("enterprise list, filtered", "coordinator", "/enterprises/?status=active", False),
+        ("enterprise list, search", "coordinator", "/enterprises/?q=Scale", False),
+        ("enterprise list, filtered", "administrator", "/enterprises/?status=active", False),
+        ("enterprise detail", "coordinator", f"/enterprises/{busiest.pk}/", False),
+        ("progress matrix", "coordinator", "/progress/", False),
+        ("visit form", "consultant", f"/visits/{visit.pk}/", False),
+        ("my visits", "consultant", "/visits/", False),
+        ("improvement actions board", "coordinator", "/actions/", False),
+        ("dashboard", "administrator", "/", True),
+        ("dashboard", "coordinator", "/", True),
+        ("dashboard", "consultant", "/", True),
+        ("data completeness", "administrator", "/dashboard/completeness/", True),
+    ], {"administrator": "admin@score.demo", "coordinator": coordinator.email, "consultant": consultant.email}
+
+
+def measure(client, url, repeats, warmup=3):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    count = len(queries)  # now: the captured list is read from the connection's log, which the next request empties
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "queries": count,
+    }
+
+
+def cold(client, url):
+    """The page's first request after the cache was emptied: time and queries."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+    return {"cold_ms": round(elapsed, 1), "cold_queries": len(queries)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=40)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib import admin
+    from django.test import Client
+    from django.test.utils import override_settings, setup_test_environment
+    from django.urls import clear_url_caches
+
+    from enterprises.models import Enterprise
+    from score_portal.models import User
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["testserver", "localhost"]
+    admin.site._registry[Enterprise].list_per_page = PAGE_SIZE
+    results = []
+    with override_settings(ROOT_URLCONF="bench_urls"):
+        clear_url_caches()
+        pages, emails = pages_to_measure()
+        clients = {}
+        for role, email in emails.items():
+            clients[role] = Client()
+            clients[role].force_login(User.objects.get(email=email))
+        for name, role, url, cached in pages:
+            row = {"page": name, "role": role, "url": url, "cached": cached}
+            if cached:
+                row.update(cold(clients[role], url))
+            row.update(measure(clients[role], url, args.repeats))
+            results.append(row)
+    print(json.dumps({"enterprises": Enterprise.objects.count(), "repeats": args.repeats, "pages": results}))
+
+
+if __name__ == "__main__":
+    main()
