@@ -234,7 +234,10 @@ class ActionUpdateView(RoleRequiredMixin, View):
             problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
             messages.error(request, _("The action was not changed: %(problems)s") % {"problems": problems})
         target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        # A path on this site only: redirect() would take "a:b" for a URL name and fail.
+        if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, {request.get_host()}, request.is_secure()
+        ):
             target = reverse("consultants:actions")
         return redirect(target)
 

@@ -164,6 +164,13 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
             raise forms.ValidationError(_("A visit cannot be held in the future."))
         return held_on
 
+    def clean_duration_hours(self):
+        # The same bounds as when the visit was planned: the record must not take -1 or 0 hours.
+        duration = self.cleaned_data.get("duration_hours")
+        if duration is not None and not 0 < duration <= 12:
+            raise forms.ValidationError(_("A visit lasts between a few minutes and 12 hours."))
+        return duration
+
 
 def supervisors_for(module):
     """Expert trainers for the module today: who may supervise a trainer candidate's visit."""

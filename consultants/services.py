@@ -125,7 +125,7 @@ def _lock(visit, version):
     from .models import Visit
 
     current = Visit.objects.select_for_update().get(pk=visit.pk)
-    if current.version != int(version):
+    if current.version != _as_int(version):
         raise StaleVisit(
             _(
                 "Someone else saved this visit after you opened it. Your changes were not saved: "
@@ -133,6 +133,15 @@ def _lock(visit, version):
             )
         )
     return current
+
+
+def _as_int(version):
+    """The version the page was read at; one that is not a number (a damaged or forged form)
+    matches no version, so the save is refused as stale rather than failing."""
+    try:
+        return int(version)
+    except (TypeError, ValueError):
+        return -1
 
 
 @transaction.atomic

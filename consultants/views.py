@@ -62,12 +62,16 @@ class ConsultantListView(RoleRequiredMixin, ListView):
 
     def get_queryset(self):
         consultants = Consultant.objects.visible_to(self.request.user)
-        q = self.request.GET.get("q", "").strip()
+        # A filter PostgreSQL cannot take (a NUL character) or that is not a key ("²" passes
+        # isdigit()) is ignored, as the other lists ignore a filter their form refuses.
+        get = {k: v for k, v in self.request.GET.items() if "\x00" not in v}
+        q = get.get("q", "").strip()
         if q:
             consultants = consultants.filter(Q(user__name__icontains=q) | Q(user__email__icontains=q))
-        if province := self.request.GET.get("province", ""):
-            consultants = consultants.filter(provinces__pk=province) if province.isdigit() else consultants
-        if module := self.request.GET.get("module", ""):
+        if province := get.get("province", ""):
+            is_key = province.isascii() and province.isdigit()
+            consultants = consultants.filter(provinces__pk=province) if is_key else consultants
+        if module := get.get("module", ""):
             consultants = consultants.filter(certifications__module__code=module)
         # Each figure is its own correlated count: joining assignments and visits in one query
         # multiplied their rows (seconds at 10,000 enterprises), and only a page of 25 is counted.

@@ -27,6 +27,7 @@ from .spreadsheets import EIT_COLUMNS, ENTERPRISE_COLUMNS
 
 TRUE_WORDS = {"yes", "y", "true", "1", "是", "x", "✓"}
 FALSE_WORDS = {"no", "n", "false", "0", "否", ""}
+MAX_COUNT = 2_147_483_647  # the largest number the database's integer columns hold
 
 
 @dataclass
@@ -102,8 +103,17 @@ class RowChecker:
         except InvalidOperation:
             self.error(field, _("“%(value)s” is not a number.") % {"value": value})
             return 0
-        if number != number.to_integral_value() or number < 0:
+        # Checked before int(): "Infinity" cannot be one, and "1e999999999" would take the
+        # worker's memory and minutes to build.
+        if not number.is_finite() or number != number.to_integral_value() or number < 0:
             self.error(field, _("Write a whole number, 0 or more."))
+            return 0
+        if number > MAX_COUNT:
+            self.error(
+                field,
+                _("“%(value)s” is too large; the largest number allowed is %(max)s.")
+                % {"value": value, "max": MAX_COUNT},
+            )
             return 0
         return int(number)
 
@@ -140,8 +150,8 @@ def check_enterprises(table, user):
                 row.error("province", _("You may not register enterprises in %(p)s.") % {"p": province_text})
             else:
                 row.error("province", _("“%(p)s” is not a known province.") % {"p": province_text})
-        email = row.text("contact_email")
-        if email:
+        email = row.text("contact_email", 254)  # the column's length: validate_email allows up to 320
+        if email and len(email) <= 254:
             try:
                 validate_email(email)
             except ValidationError:

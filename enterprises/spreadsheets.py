@@ -8,6 +8,7 @@ file imports back unchanged. Headers carry both languages ("Credit code /
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.utils import translation
@@ -16,7 +17,9 @@ from django.utils.translation import gettext_lazy
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-FORMULA_START = ("=", "+", "-", "@")
+# What makes a spreadsheet read a cell as a formula (OWASP's list: some spreadsheets skip a
+# leading tab or carriage return and run what follows).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -75,15 +78,27 @@ class SpreadsheetError(Exception):
 
 
 def neutralise(value):
-    """A cell that a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """A cell that a spreadsheet would run as a formula is written as text. Text that already
+    starts with apostrophes before a formula gets one more, so ``unneutralise`` gives it back
+    exactly: an exported file imports back unchanged."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START):
         return "'" + value
     return value
 
 
 def unneutralise(value):
-    if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_START:
+    if isinstance(value, str) and value.startswith("'") and value.lstrip("'").startswith(FORMULA_START):
         return value[1:]
+    return value
+
+
+def xlsx_cell(value):
+    """A value for an .xlsx cell: text without the control characters a workbook cannot hold
+    (openpyxl refuses them), removed before neutralising so none can hide a formula behind it."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 
@@ -113,20 +128,39 @@ def _match_headers(header_row, columns):
     return mapping, unknown
 
 
+# What openpyxl, zipfile and the XML parser under them raise for a damaged file (a ParseError is
+# a SyntaxError; a sheet-less workbook, an IndexError; corrupt compressed data, zlib.error or EOFError).
+DAMAGED_XLSX = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    OSError,
+    SyntaxError,
+    IndexError,
+    TypeError,
+    AttributeError,
+)
+
+
 def _rows_from_xlsx(data):
     from openpyxl import load_workbook
 
+    # A damaged file fails while opening or while reading rows, which read-only mode does lazily.
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        try:
+            sheet = workbook.worksheets[0]
+            rows = []
+            for row in sheet.iter_rows(values_only=True):
+                rows.append(list(row))
+                if len(rows) > MAX_ROWS + 1:
+                    break
+        finally:
+            workbook.close()
+    except DAMAGED_XLSX as exc:
         raise SpreadsheetError(_("This .xlsx file cannot be opened: it is damaged or not a spreadsheet.")) from exc
-    sheet = workbook.worksheets[0]
-    rows = []
-    for row in sheet.iter_rows(values_only=True):
-        rows.append(list(row))
-        if len(rows) > MAX_ROWS + 1:
-            break
-    workbook.close()
     return rows
 
 
@@ -145,7 +179,13 @@ def _rows_from_csv(data):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    try:
+        # newline="" as the csv module asks: a line break inside a quoted cell stays in the cell.
+        return list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error as exc:  # a cell over the csv module's size limit, a stray line break
+        raise SpreadsheetError(
+            _("This CSV file cannot be read: a cell is too long or a quotation mark is not closed.")
+        ) from exc
 
 
 def read_table(uploaded, columns):
@@ -200,7 +240,7 @@ def write_xlsx(columns, rows, sheet_title):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([neutralise(v) for v in row])
+        sheet.append([xlsx_cell(v) for v in row])
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(14, len(column.header()))
     sheet.freeze_panes = "A2"

@@ -487,7 +487,8 @@ class PracticeAssessView(RoleRequiredMixin, View):
         except ValidationError:
             messages.error(request, _("Enter the date of the assessment."))
             return redirect("modules:practices", pk=enterprise.pk)
-        in_place = {int(v) for v in request.POST.getlist("in_place") if v.isdigit()}
+        # isdigit() alone lets "²" through to int(), which refuses it.
+        in_place = {int(v) for v in request.POST.getlist("in_place") if v.isascii() and v.isdigit()}
         services.practices_assess(
             actor=request.user,
             enterprise=enterprise,

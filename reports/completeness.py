@@ -58,7 +58,20 @@ def listed(total, limit):
 
 
 def completeness_blocks(user, provinces, *, limit=LIMIT):
-    """The page's tables for the user, within ``provinces`` for staff. A fixed number of queries."""
+    """The page's tables for the user, within ``provinces`` for staff: cached like the dashboard's
+    blocks until a record they count changes (see ``reports.cache``)."""
+    from django.utils import translation
+
+    from .cache import cached
+
+    provinces = list(provinces)
+    scope = [user.role, user.pk if not user.is_administrator else "all", sorted(p.pk for p in provinces)]
+    parts = ["completeness", *scope, limit, translation.get_language(), timezone.localdate()]
+    return cached(parts, lambda: build_completeness(user, provinces, limit=limit))
+
+
+def build_completeness(user, provinces, *, limit=LIMIT):
+    """The tables themselves, in a fixed number of queries."""
     staff = user.role in (Role.ADMINISTRATOR, Role.COORDINATOR)
     enterprises = Enterprise.objects.visible_to(user)
     visits = Visit.objects.visible_to(user)

@@ -2,7 +2,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views import View
 
-from enterprises.spreadsheets import neutralise
+from enterprises.spreadsheets import xlsx_cell
 from score_portal.access import RoleRequiredMixin
 
 from .dashboard import BUILDERS, Chart, DashboardFilterForm, blocks_for, find_block
@@ -50,14 +50,14 @@ def xlsx_response(table, context):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(table.title)[:31].replace("/", "-") or "Sheet"
-    sheet.append([str(h) for h in table.headers])
+    sheet.append([xlsx_cell(str(h)) for h in table.headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append([v if isinstance(v, int | float) else neutralise("" if v is None else str(v)) for v in row])
+        sheet.append([v if isinstance(v, int | float) else xlsx_cell("" if v is None else str(v)) for v in row])
     if table.definition:
         sheet.append([])
-        sheet.append([neutralise(str(table.definition))])
+        sheet.append([xlsx_cell(str(table.definition))])
     sheet.freeze_panes = "A2"
     out = BytesIO()
     workbook.save(out)

@@ -170,7 +170,12 @@ class AuditLogView(RoleRequiredMixin, ListView):
 def next_url(request, default):
     """Back to where the user came from (a filtered list), if that is on this site."""
     candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+    # A path on this site only: redirect() would take "a:b" for a URL name and fail.
+    if (
+        candidate
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure())
+    ):
         return candidate
     return default
 
