@@ -160,6 +160,9 @@ class EnterpriseForm(StyledFormMixin, forms.ModelForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents.select_related(None).only("pk", "name_en", "name_zh")
+        if self.instance.parent_id and not parents.filter(pk=self.instance.parent_id).exists():
+            # The group is one the user may not see: it is neither shown nor cleared on save.
+            del self.fields["parent"]
         # Only coordinators of provinces the user sees: no other province's staff listed.
         self.fields["coordinator"].queryset = User.objects.filter(
             role=Role.COORDINATOR, is_active=True, provinces__in=self.fields["province"].queryset
@@ -178,7 +181,10 @@ class EnterpriseForm(StyledFormMixin, forms.ModelForm):
 
     def sections(self):
         """[(title, [(bound field, wide?)])] for the page's grouped layout."""
-        return [(title, [(self[name], name in self.WIDE) for name in names]) for title, names in self.SECTIONS]
+        return [
+            (title, [(self[name], name in self.WIDE) for name in names if name in self.fields])
+            for title, names in self.SECTIONS
+        ]
 
     def clean_credit_code(self):
         return validate_credit_code(self.cleaned_data["credit_code"])

@@ -189,8 +189,14 @@ def check_enterprises(table, user):
     known_parents = set(
         Enterprise.objects.visible_to(user).filter(credit_code__in=parents).values_list("credit_code", flat=True)
     )
+    # A group the importer cannot see is exported as a blank: a blank in the file then means
+    # "unknown to me", and the link is kept rather than cleared.
+    parent_ids = {e.parent_id for e in existing.values() if e.parent_id}
+    visible_parents = set(Enterprise.objects.visible_to(user).filter(pk__in=parent_ids).values_list("pk", flat=True))
     for r in rows:
         found = existing.get(r["credit_code"])
+        if found is not None and found.parent_id and found.parent_id not in visible_parents and not r["parent"]:
+            r["keep_parent"] = True
         if found is not None and found.pk not in editable:
             errors.append(
                 RowError(
@@ -215,13 +221,15 @@ def check_enterprises(table, user):
 def write_enterprises(rows):
     by_code = {}
     for r in rows:
-        fields = {k: v for k, v in r.items() if k not in {"row", "credit_code", "parent", "province"}}
+        fields = {k: v for k, v in r.items() if k not in {"row", "credit_code", "parent", "province", "keep_parent"}}
         fields["province_id"] = r["province"]
         enterprise, _created = Enterprise.objects.update_or_create(credit_code=r["credit_code"], defaults=fields)
         by_code[r["credit_code"]] = enterprise
     parent_codes = {r["parent"] for r in rows if r["parent"]}
     parents = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=parent_codes)}
     for r in rows:
+        if r.get("keep_parent"):
+            continue
         enterprise = by_code[r["credit_code"]]
         parent = parents.get(r["parent"]) if r["parent"] else None
         if enterprise.parent_id != (parent.pk if parent else None):

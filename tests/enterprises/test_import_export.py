@@ -258,3 +258,16 @@ def test_a_file_with_too_many_rows_is_refused_before_any_check(client_for, coord
     page = upload(client_for(coordinator_zj), csv_file(rows)).content.decode()
     assert f"The file has more than {MAX_ROWS} rows; split it into smaller files." in page
     assert not Enterprise.objects.exists()
+
+
+def test_a_hidden_group_exported_blank_is_kept_on_reimport(client_for, coordinator_zj):
+    group = EnterpriseFactory(name_en="Chengdu Holding Group", province=province("SC"))
+    enterprise = EnterpriseFactory(name_en="Ningbo Valves", parent=group)
+    client = client_for(coordinator_zj)
+    exported = client.get("/enterprises/export.xlsx")
+    sheet = load_workbook(io.BytesIO(exported.content)).active
+    assert "Chengdu" not in str([c.value for row in sheet.iter_rows() for c in row])
+    response = upload(client, SimpleUploadedFile("back.xlsx", exported.content))
+    confirm(client, response)
+    enterprise.refresh_from_db()
+    assert enterprise.parent == group

@@ -202,3 +202,15 @@ def test_the_grouped_form_layout_shows_every_field(coordinator_zj):
     form = EnterpriseForm(user=coordinator_zj)
     shown = [field.name for _title, fields in form.sections() for field, _wide in fields]
     assert sorted(shown) == sorted(form.fields)
+
+
+def test_a_group_the_editor_cannot_see_is_neither_shown_nor_cleared(client_for, coordinator_zj):
+    group = EnterpriseFactory(name_en="Chengdu Holding Group", province=province("SC"))
+    enterprise = EnterpriseFactory(name_en="Ningbo Valves", parent=group)
+    client = client_for(coordinator_zj)
+    page = client.get(f"/enterprises/{enterprise.pk}/edit/").content.decode()
+    assert "Chengdu Holding Group" not in page and 'name="parent"' not in page
+    response = client.post(f"/enterprises/{enterprise.pk}/edit/", valid_form(credit_code=enterprise.credit_code))
+    assert response.status_code == 302
+    enterprise.refresh_from_db()
+    assert enterprise.parent == group and enterprise.city == "Hangzhou"
