@@ -163,6 +163,7 @@ class EnterpriseForm(StyledFormMixin, forms.ModelForm):
         if self.instance.parent_id and not parents.filter(pk=self.instance.parent_id).exists():
             # The group is one the user may not see: it is neither shown nor cleared on save.
             del self.fields["parent"]
+            self.hidden_parent = True
         # Only coordinators of provinces the user sees: no other province's staff listed.
         self.fields["coordinator"].queryset = User.objects.filter(
             role=Role.COORDINATOR, is_active=True, provinces__in=self.fields["province"].queryset
@@ -189,8 +190,14 @@ class EnterpriseForm(StyledFormMixin, forms.ModelForm):
     def clean_credit_code(self):
         return validate_credit_code(self.cleaned_data["credit_code"])
 
+    hidden_parent = False
+
     def clean(self):
         data = super().clean()
+        if self.hidden_parent and self.data.get(self.add_prefix("parent")):
+            raise forms.ValidationError(
+                _("This enterprise belongs to a group you may not see; its group cannot be changed here.")
+            )
         coordinator, province = data.get("coordinator"), data.get("province")
         if coordinator and province and not coordinator.provinces.filter(pk=province.pk).exists():
             self.add_error(

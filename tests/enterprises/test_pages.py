@@ -214,3 +214,9 @@ def test_a_group_the_editor_cannot_see_is_neither_shown_nor_cleared(client_for, 
     assert response.status_code == 302
     enterprise.refresh_from_db()
     assert enterprise.parent == group and enterprise.city == "Hangzhou"
+    other = EnterpriseFactory(name_en="Hangzhou Bearings")
+    data = valid_form(credit_code=enterprise.credit_code, parent=other.pk, city="Ningbo")
+    page = client.post(f"/enterprises/{enterprise.pk}/edit/", data).content.decode()
+    assert "belongs to a group you may not see" in page
+    enterprise.refresh_from_db()
+    assert (enterprise.parent, enterprise.city) == (group, "Hangzhou")
