@@ -255,7 +255,11 @@ class Visit(models.Model):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         ordering = ["-planned_at"]
-        indexes = [models.Index(fields=["consultant", "status", "planned_at"])]
+        indexes = [
+            models.Index(fields=["consultant", "status", "planned_at"]),
+            # Visits waiting for approval, the oldest first (review panel and dashboards).
+            models.Index(fields=["status", "held_on", "planned_at"], name="visit_status_order"),
+        ]
 
     def __str__(self):
         return f"{self.enrolment.enterprise} · {self.planned_at:%Y-%m-%d}"

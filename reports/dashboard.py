@@ -157,17 +157,34 @@ def register_dashboard(role):
 
 def blocks_for(user, form):
     """The user's dashboard blocks for these filters, cached until a counted record changes."""
-    from django.utils import translation
-
     from .cache import cached
 
     build = BUILDERS.get(user.role)
     if build is None:
         return []
+    return cached(cache_parts(user, form), lambda: build(user, form))
+
+
+def cache_parts(user, form):
+    """What a user's dashboard depends on besides the data: role, scope, filters, language, day."""
+    from django.utils import translation
+
     provinces, module, start, end, period = form.values()
     scope = [user.role, user.pk if not user.is_administrator else "all", sorted(p.pk for p in provinces)]
-    parts = [*scope, module.code if module else "", period, translation.get_language(), timezone.localdate()]
-    return cached(parts, lambda: build(user, form))
+    return [*scope, module.code if module else "", period, translation.get_language(), timezone.localdate()]
+
+
+def body_for(user, form, *, blocks, start, end, query):
+    """The dashboard's body as HTML, cached with its blocks: rendering the charts and tables
+    costs more than reading the figures, and it is the same for everyone with the same scope."""
+    from django.template.loader import render_to_string
+
+    from .cache import cached
+
+    context = {"blocks": blocks, "start": start, "end": end, "query": query}
+    return cached(
+        ["body", *cache_parts(user, form), query], lambda: render_to_string("reports/dashboard/_body.html", context)
+    )
 
 
 def find_block(blocks, key):

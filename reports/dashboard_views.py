@@ -5,19 +5,22 @@ from django.views import View
 from enterprises.spreadsheets import xlsx_cell
 from score_portal.access import RoleRequiredMixin
 
-from .dashboard import BUILDERS, Chart, DashboardFilterForm, blocks_for, find_block
+from .dashboard import BUILDERS, Chart, DashboardFilterForm, blocks_for, body_for, find_block
 
 
 def dashboard_context(request):
     """The dashboard of the signed-in user's role, for the filters in the query string."""
     form = DashboardFilterForm(request.GET or None, user=request.user)
     provinces, module, start, end, period = form.values()
+    blocks = blocks_for(request.user, form)
+    query = request.GET.urlencode()
     return {
         "form": form,
-        "blocks": blocks_for(request.user, form),
+        "blocks": blocks,
+        "body": body_for(request.user, form, blocks=blocks, start=start, end=end, query=query),
         "start": start,
         "end": end,
-        "query": request.GET.urlencode(),
+        "query": query,
         "has_dashboard": request.user.role in BUILDERS,
     }
 
@@ -36,7 +39,7 @@ class DashboardView(RoleRequiredMixin, View):
                 raise Http404
             return xlsx_response(block, context)
         if request.htmx:
-            return render(request, "reports/dashboard/_body.html", context)
+            return HttpResponse(context["body"])
         return render(request, "reports/dashboard/page.html", context)
 
 
