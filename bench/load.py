@@ -59,6 +59,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import pgserver  # bench/, the script's folder
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "score_load"
 REDIS_DB = 10
@@ -78,22 +80,6 @@ TIMEOUT = 60  # seconds a request may take before the client gives up (and count
 
 
 # --- the database and the servers ---------------------------------------------------------------
-
-
-def on_server(url, *statements):
-    import psycopg2
-
-    parts = urlsplit(url)
-    connection = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
-    )
-    connection.autocommit = True  # DROP/CREATE DATABASE cannot run in a transaction block
-    try:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        connection.close()
 
 
 def redis_url_for_load():
@@ -725,7 +711,7 @@ def main():
     processes, clients, stats = {}, [], Stats()
     timings = {}
     try:
-        on_server(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{BENCH_DB}"')
+        pgserver.fresh_database(url, BENCH_DB)
         flush_redis(redis_url)
         timings["migrate_seconds"], _out = manage(env, "migrate", "--noinput")
         timings["seed_seconds"], _out = manage(env, "seed_demo", "--scale", str(args.scale))
@@ -840,7 +826,7 @@ def main():
                 connections.close_all()
             except Exception:  # noqa: BLE001, S110 - Django may not have been set up yet
                 pass
-            on_server(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+            pgserver.drop_database(url, BENCH_DB)
             flush_redis(redis_url)
 
     kinds = {

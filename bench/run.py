@@ -25,33 +25,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from pgserver import drop_database, fresh_database  # bench/, the script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 PAGES_DB, IMPORT_DB = "score_bench_pages", "score_bench_import"
 BUDGET = {"page_vs_admin": 1.0, "p95_vs_floor": 10.0, "import_seconds": 60, "import_mb": 1024, "gather_share": 10}
-
-
-def server_command(url, statement):
-    import psycopg2
-
-    parts = urlsplit(url)
-    connection = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
-    )
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        connection.close()
-
-
-def fresh_database(url, name):
-    server_command(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    server_command(url, f'CREATE DATABASE "{name}"')
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
 def run(args, env, capture=True):
@@ -144,7 +124,7 @@ def main():
     finally:
         if not args.keep:
             for name in (PAGES_DB, IMPORT_DB):
-                server_command(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                drop_database(url, name)
 
     failures = check(result, sizes)
     result["budget_failures"] = failures

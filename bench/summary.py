@@ -26,41 +26,23 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import pgserver  # bench/, the script's folder
+
 ROOT = Path(__file__).resolve().parents[1]
+
 BENCH_DB = "score_bench"
 YEAR = 2026
 
 
-def server(url):
-    import psycopg2
-
-    parts = urlsplit(url)
-    connection = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
-    )
-    connection.autocommit = True
-    return connection
-
-
-def on_server(url, *statements):
-    connection = server(url)  # not "with connection": psycopg2 would open a transaction block
-    try:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        connection.close()
-
-
 def recreate_database(url):
-    on_server(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)', f'CREATE DATABASE "{BENCH_DB}"')
+    pgserver.fresh_database(url, BENCH_DB)
 
 
 def drop_database(url):
     from django.db import connections
 
     connections.close_all()
-    on_server(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    pgserver.drop_database(url, BENCH_DB)
 
 
 def build(n, rng):

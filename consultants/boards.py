@@ -15,7 +15,6 @@ from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
@@ -25,6 +24,7 @@ from enterprises.models import Enterprise, Province
 from score_portal.access import RoleRequiredMixin, get_editable_or_404
 from score_portal.forms import StyledFormMixin
 from score_portal.models import User
+from score_portal.views import next_url
 
 from . import services
 from .forms import ActionUpdateForm
@@ -233,13 +233,7 @@ class ActionUpdateView(RoleRequiredMixin, View):
         else:
             problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
             messages.error(request, _("The action was not changed: %(problems)s") % {"problems": problems})
-        target = request.POST.get("next", "")
-        # A path on this site only: redirect() would take "a:b" for a URL name and fail.
-        if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-            target, {request.get_host()}, request.is_secure()
-        ):
-            target = reverse("consultants:actions")
-        return redirect(target)
+        return redirect(next_url(request, reverse("consultants:actions")))
 
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")

@@ -943,7 +943,7 @@ def _scale_attendees_and_actions(visits, team, rng, today):
                     )
                 )
     # The last visit's attendees are added through the ORM: the one signal of the scale data, so
-    # the dashboards' cached blocks (see reports.cache) are counted again.
+    # the dashboards' cached blocks (see score_portal.datacache) are counted again.
     last = attendees.pop() if attendees else None
     bulk(through, attendees, batch_size=5000)
     if last:

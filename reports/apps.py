@@ -9,11 +9,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
+        from score_portal import datacache
         from score_portal.models import Role
         from score_portal.registry import HomePanel, NavEntry, PageSection, registry
 
         from . import (  # noqa: F401  (the dashboard_* modules register each role's dashboard)
-            cache,
             dashboard_admin,
             dashboard_consultant,
             dashboard_coordinator,
@@ -34,4 +34,4 @@ class ReportsConfig(AppConfig):
         registry.add_seeder(seed_demo)
         # The dashboard leads each role's home page; the other panels follow as shortcuts.
         registry.add_panel(HomePanel("reports/dashboard/panel.html", tuple(Role.values), dashboard_panel, order=0))
-        cache.connect()
+        datacache.connect()  # the figures' cache is cleared when a counted record changes

@@ -10,7 +10,7 @@ from django import forms
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -18,6 +18,7 @@ from django.views import View
 from consultants.models import Assignment, Visit
 from enterprises.models import Enterprise, Province
 from score_portal.access import RoleRequiredMixin
+from score_portal.datacache import cached
 from score_portal.forms import StyledFormMixin
 from score_portal.models import Role
 
@@ -59,11 +60,7 @@ def listed(total, limit):
 
 def completeness_blocks(user, provinces, *, limit=LIMIT):
     """The page's tables for the user, within ``provinces`` for staff: cached like the dashboard's
-    blocks until a record they count changes (see ``reports.cache``)."""
-    from django.utils import translation
-
-    from .cache import cached
-
+    blocks until a record they count changes (see ``score_portal.datacache``)."""
     provinces = list(provinces)
     scope = [user.role, user.pk if not user.is_administrator else "all", sorted(p.pk for p in provinces)]
     parts = ["completeness", *scope, limit, translation.get_language(), timezone.localdate()]

@@ -5,19 +5,20 @@ filters (province, module, period). A block's figures come from ``reports.figure
 definition each figure has), its table is what the chart draws (shown under it for screen
 readers and phones) and what its .xlsx export holds, so the picture, the table and the file
 cannot disagree. Blocks are cached per scope and filter until a record they count changes
-(see ``reports.cache``).
+(see ``score_portal.datacache``).
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from enterprises.models import Province
 from modules.models import Module
+from score_portal.datacache import cached
 from score_portal.forms import StyledFormMixin
 
 from .province import period_bounds
@@ -157,8 +158,6 @@ def register_dashboard(role):
 
 def blocks_for(user, form):
     """The user's dashboard blocks for these filters, cached until a counted record changes."""
-    from .cache import cached
-
     build = BUILDERS.get(user.role)
     if build is None:
         return []
@@ -167,8 +166,6 @@ def blocks_for(user, form):
 
 def cache_parts(user, form):
     """What a user's dashboard depends on besides the data: role, scope, filters, language, day."""
-    from django.utils import translation
-
     provinces, module, start, end, period = form.values()
     scope = [user.role, user.pk if not user.is_administrator else "all", sorted(p.pk for p in provinces)]
     return [*scope, module.code if module else "", period, translation.get_language(), timezone.localdate()]
@@ -176,10 +173,9 @@ def cache_parts(user, form):
 
 def body_for(user, form, *, blocks, start, end, query):
     """The dashboard's body as HTML, cached with its blocks: rendering the charts and tables
-    costs more than reading the figures, and it is the same for everyone with the same scope."""
+    costs more than reading the figures, and it is the same for everyone with the same scope.
+    ``blocks`` may be lazy: they are read only when the HTML is not in the cache."""
     from django.template.loader import render_to_string
-
-    from .cache import cached
 
     context = {"blocks": blocks, "start": start, "end": end, "query": query}
     return cached(

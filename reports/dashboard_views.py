@@ -1,5 +1,6 @@
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views import View
 
 from enterprises.spreadsheets import xlsx_cell
@@ -12,7 +13,8 @@ def dashboard_context(request):
     """The dashboard of the signed-in user's role, for the filters in the query string."""
     form = DashboardFilterForm(request.GET or None, user=request.user)
     provinces, module, start, end, period = form.values()
-    blocks = blocks_for(request.user, form)
+    # Read only when needed (an export, or the HTML not cached): a cached page costs one lookup.
+    blocks = SimpleLazyObject(lambda: blocks_for(request.user, form))
     query = request.GET.urlencode()
     return {
         "form": form,

@@ -40,3 +40,16 @@ class PilotReportFactory(factory.django.DjangoModelFactory):
     training_hours = 12
     savings_cny = 5000
     narrative = "本季度 EIT 每月开会。 / The EIT met monthly."
+
+
+# The figures of a complete pilot-unit report, as the form posts them.
+FIGURES = {
+    "eit_meetings": "4",
+    "suggestions_received": "12",
+    "suggestions_implemented": "9",
+    "hazards_found": "6",
+    "hazards_fixed": "5",
+    "training_hours": "24.5",
+    "savings_cny": "18000.00",
+    "narrative": "班组推行“5C”管理。 / Teams applied the 5C method.",
+}

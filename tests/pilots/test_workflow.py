@@ -6,20 +6,9 @@ from django.core import mail
 
 from pilots.models import PilotReport, PilotReportEvent
 from score_portal.models import AuditEvent
-from tests.pilots.factories import Q1, PilotReportFactory, current_period, pilot_unit
+from tests.pilots.factories import FIGURES, Q1, PilotReportFactory, current_period, pilot_unit
 
 pytestmark = pytest.mark.django_db
-
-FIGURES = {
-    "eit_meetings": "4",
-    "suggestions_received": "12",
-    "suggestions_implemented": "9",
-    "hazards_found": "6",
-    "hazards_fixed": "5",
-    "training_hours": "24.5",
-    "savings_cny": "18000.00",
-    "narrative": "班组推行“5C”管理。 / Teams applied the 5C method.",
-}
 
 
 @pytest.fixture

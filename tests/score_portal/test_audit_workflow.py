@@ -11,7 +11,7 @@ from tests.consultants.factories import assigned_visit
 from tests.enterprises.factories import EnterpriseFactory
 from tests.factories import province
 from tests.modules.factories import EnrolmentFactory
-from tests.pilots.factories import Q1, pilot_unit
+from tests.pilots.factories import FIGURES, Q1, pilot_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -48,16 +48,7 @@ def test_a_visit_and_a_pilot_report_leave_named_steps_an_administrator_can_searc
 
     unit = pilot_unit("ZJ", name_en="Shaoxing Management Centre", name_zh="绍兴管理中心")
     url = f"/pilot-reports/{unit.pk}/{Q1.isoformat()}/"
-    figures = {
-        "eit_meetings": "4",
-        "suggestions_received": "12",
-        "suggestions_implemented": "9",
-        "hazards_found": "6",
-        "hazards_fixed": "5",
-        "training_hours": "24.5",
-        "savings_cny": "18000.00",
-        "narrative": "Teams applied the 5C method.",
-    }
+    figures = FIGURES
     client_for(coordinator_zj).post(url, {**figures, "action": "save", "version": 0})
     client_for(coordinator_zj).post(url, {**figures, "action": "submit", "version": 1})
     client_for(admin).post(url, {"action": "approve", "version": 3})

@@ -42,6 +42,7 @@ from enterprises.models import EITMember, Enterprise
 from enterprises.spreadsheets import EIT_COLUMNS, ENTERPRISE_COLUMNS
 from tests.enterprises.factories import EITMemberFactory, EnterpriseFactory, credit_code
 from tests.factories import province
+from tests.pilots.factories import FIGURES
 
 pytestmark = pytest.mark.django_db
 
@@ -1267,16 +1268,7 @@ def prefixed(data, prefix):
 
 # Pilot-unit reports --------------------------------------------------------------------
 
-PILOT_REPORT = {
-    "eit_meetings": "4",
-    "suggestions_received": "12",
-    "suggestions_implemented": "9",
-    "hazards_found": "6",
-    "hazards_fixed": "5",
-    "training_hours": "24.5",
-    "savings_cny": "18000.00",
-    "narrative": "班组推行“5C”管理。 / Teams applied the 5C method.",
-}
+PILOT_REPORT = FIGURES
 count_pool = st.sampled_from(["0", "13", "2147483647", "2147483648", "-1", "1.5", "1e2"])
 pilot_pools = {
     "suggestions_implemented": count_pool,

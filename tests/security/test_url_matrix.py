@@ -599,6 +599,20 @@ def stored(model_instance, content, name):
     return model_instance
 
 
+def stored_photo(visit, name, marker, uploaded_by):
+    """A visit photo whose caption and bytes carry ``marker``, so a leak of either is found."""
+    photo = Attachment(
+        visit=visit,
+        kind="photo",
+        content_type="image/jpeg",
+        original_name=name,
+        caption=f"{marker}CAPTION",
+        size=20,
+        uploaded_by=uploaded_by,
+    )
+    return stored(photo, b"\xff\xd8\xff\xe0" + f"{marker}PHOTOBYTES".encode() + b"\xff\xd9", "upload")
+
+
 def build_set(key, code, consultant_user, coordinator, shared):
     tag = f"{key.upper()}MARK"
     yesterday = timezone.now() - datetime.timedelta(days=1)
@@ -641,19 +655,7 @@ def build_set(key, code, consultant_user, coordinator, shared):
         owner=member,
         due_on=timezone.localdate() - datetime.timedelta(days=3),
     )
-    attachment = stored(
-        Attachment(
-            visit=visit,
-            kind="photo",
-            content_type="image/jpeg",
-            original_name="press.jpg",
-            caption=f"{tag}-CAPTION",
-            size=20,
-            uploaded_by=consultant_user,
-        ),
-        b"\xff\xd8\xff\xe0" + f"{tag}-PHOTOBYTES".encode() + b"\xff\xd9",
-        "upload",
-    )
+    attachment = stored_photo(visit, "press.jpg", f"{tag}-", consultant_user)
     MeasurementFactory(enterprise=enterprise, indicator=indicator("defect_rate"), source="baseline", value=8)
     MeasurementFactory(enterprise=enterprise, indicator=indicator("defect_rate"), period=datetime.date(2026, 6, 1))
     KpiTarget.objects.create(enterprise=enterprise, indicator=indicator("defect_rate"), value=3)
@@ -769,19 +771,7 @@ def colleague_set(zj):
     action = ImprovementAction.objects.create(
         enterprise=zj.enterprise, visit=visit, description=f"{tag}ACTION", owner=zj.member, due_on=yesterday.date()
     )
-    attachment = stored(
-        Attachment(
-            visit=visit,
-            kind="photo",
-            content_type="image/jpeg",
-            original_name="draft.jpg",
-            caption=f"{tag}CAPTION",
-            size=20,
-            uploaded_by=colleague,
-        ),
-        b"\xff\xd8\xff\xe0" + f"{tag}PHOTOBYTES".encode() + b"\xff\xd9",
-        "upload",
-    )
+    attachment = stored_photo(visit, "draft.jpg", tag, colleague)
     markers = ("NOTES", "ACTIVITIES", "FINDINGS", "ACTION", "CAPTION", "PHOTOBYTES")
     return SimpleNamespace(
         **{
