@@ -23,7 +23,7 @@ out = {
     "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     "PORTAL_DATABASE_URL": os.environ["DATABASE_URL"],
 }
-libpq = {"HOST": "PGHOST", "PORT": "PGPORT", "USER": "PGUSER", "PASSWORD": "PGPASSWORD"}
+libpq = {"HOST": "PGHOST", "PORT": "PGPORT", "USER": "PGUSER", "PASSWORD": "PGPASSWORD"}  # nosec B105  # variable names, not a password
 for key, var in libpq.items():
     if db.get(key):
         out[var] = str(db[key])
