@@ -23,10 +23,14 @@ class ConsultantsConfig(AppConfig):
                 pgettext_lazy("improvement action", "Actions"), "consultants:actions", tuple(Role.values), order=16
             )
         )
-        registry.add_panel(HomePanel("consultants/panel_mine.html", (Role.CONSULTANT,), my_enterprises_panel, order=5))
+        registry.add_panel(
+            HomePanel("consultants/panel_mine.html", (Role.CONSULTANT,), my_enterprises_panel, order=5, cached=True)
+        )
         registry.add_section(PageSection("enrolment", "consultants/enrolment_section.html", enrolment_section))
         # Coordinators find the visits to approve on their dashboard (reports.dashboard_coordinator).
-        registry.add_panel(HomePanel("consultants/panel_review.html", (Role.ADMINISTRATOR,), review_panel, order=6))
+        registry.add_panel(
+            HomePanel("consultants/panel_review.html", (Role.ADMINISTRATOR,), review_panel, order=6, cached=True)
+        )
         registry.add_enterprise_tab(
             EnterpriseTab("visits", _("Visits"), "consultants/tab_visits.html", visits_tab_context, 30)
         )

@@ -125,9 +125,11 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
             "findings": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attendees"].queryset = self.instance.enrolment.enterprise.eit_members.current()
+        if members is not None:
+            options_from(self.fields["attendees"], members)
         self.fields["duration_hours"].error_messages.update(NUMBER_ERRORS)
         self.fields["supervisor"].queryset = supervisors_for(self.instance.enrolment.module)
         self.fields["supervisor"].label_from_instance = lambda c: c.user.name
@@ -172,6 +174,13 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
         return duration
 
 
+def options_from(field, records):
+    """A model choice field's options from records the page has already read (the queryset
+    would read them again for each field); what is submitted is still checked against it."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.widget.choices = empty + [(record.pk, field.label_from_instance(record)) for record in records]
+
+
 def supervisors_for(module):
     """Expert trainers for the module today: who may supervise a trainer candidate's visit."""
     return (
@@ -195,9 +204,11 @@ class ActionForm(StyledFormMixin, forms.ModelForm):
             "due_on": DATE,
         }
 
-    def __init__(self, *args, enterprise, **kwargs):
+    def __init__(self, *args, enterprise, members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = enterprise.eit_members.current()
+        if members is not None:
+            options_from(self.fields["owner"], members)
         self.fields["owner"].label_from_instance = lambda m: f"{m.name} · {m.get_side_display()}"
 
 

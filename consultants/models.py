@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from enterprises.models import Enterprise, Province
 from modules.models import Enrolment, Indicator, Measurement, Module
 from score_portal.access import ScopedQuerySet, StaffEditableQuerySet
-from score_portal.models import StoredAttachment
+from score_portal.models import ChoiceDisplayMixin, StoredAttachment
 
 
 class ConsultantQuerySet(StaffEditableQuerySet):
@@ -79,7 +79,7 @@ class CertificationQuerySet(ScopedQuerySet):
         return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on), since__lte=on)
 
 
-class Certification(models.Model):
+class Certification(ChoiceDisplayMixin, models.Model):
     """Where a consultant stands on the path candidate -> certified -> expert, per module."""
 
     consultant = models.ForeignKey(Consultant, on_delete=models.CASCADE, related_name="certifications")
@@ -126,7 +126,7 @@ class AssignmentQuerySet(ScopedQuerySet):
         return self.filter(ended_on__isnull=True)
 
 
-class Assignment(models.Model):
+class Assignment(ChoiceDisplayMixin, models.Model):
     """A consultant working on an enterprise's enrolment in a module. While it is
     active the consultant sees that enterprise (see Enterprise.objects.visible_to)."""
 
@@ -212,7 +212,7 @@ class VisitQuerySet(ScopedQuerySet):
         return self.filter(status=VisitStatus.PLANNED, planned_at__gte=timezone.now()).order_by("planned_at")
 
 
-class Visit(models.Model):
+class Visit(ChoiceDisplayMixin, models.Model):
     """A consultant's site visit to an enterprise for one of its enrolments. Planned first;
     the record of what happened (attendees, findings, actions, KPI readings) follows."""
 
@@ -305,7 +305,7 @@ def lead_problem(consultant, supervisor, module, on):
     return None
 
 
-class VisitEvent(models.Model):
+class VisitEvent(ChoiceDisplayMixin, models.Model):
     """Each step of a visit's workflow: who, when, and the comment given."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="events")
@@ -356,7 +356,7 @@ class ImprovementActionQuerySet(ScopedQuerySet):
         return self.open().filter(due_on__lt=on or timezone.localdate())
 
 
-class ImprovementAction(models.Model):
+class ImprovementAction(ChoiceDisplayMixin, models.Model):
     """What the enterprise agreed to change on a visit, whose job it is and by when. Its status is
     brought up to date on later (follow-up) visits."""
 

@@ -344,6 +344,8 @@ def visit_page_context(request, visit):
     enterprise's earlier open actions to follow up, readings, attachments and history."""
     recordable = Visit.objects.recordable_by(request.user).filter(pk=visit.pk).exists()
     actions = ImprovementAction.objects.visible_to(request.user).select_related("owner", "visit")
+    # The EIT's current members, read once for every list of them the page offers.
+    members = list(visit.enrolment.enterprise.eit_members.current()) if recordable else []
     return {
         "visit": visit,
         "recordable": recordable,
@@ -354,8 +356,10 @@ def visit_page_context(request, visit):
         "earlier": actions.filter(enterprise=visit.enrolment.enterprise_id)
         .exclude(visit=visit)
         .filter(Q(status__in=OPEN_STATUSES) | Q(updated_on_visit=visit)),
-        "action_form": ActionForm(enterprise=visit.enrolment.enterprise, prefix="new") if recordable else None,
-        "owners": list(visit.enrolment.enterprise.eit_members.current()) if recordable else [],
+        "action_form": ActionForm(enterprise=visit.enrolment.enterprise, prefix="new", members=members)
+        if recordable
+        else None,
+        "owners": members,
         "statuses": ActionStatus.choices,
         "readings": visit.readings.select_related("indicator"),
         "attachments": visit.attachments.all(),
@@ -377,7 +381,7 @@ class VisitRecordView(RoleRequiredMixin, View):
     def show(self, request, visit, form=None, status=200):
         context = visit_page_context(request, visit)
         if context["recordable"]:
-            context["form"] = form or VisitRecordForm(instance=visit)
+            context["form"] = form or VisitRecordForm(instance=visit, members=context["owners"])
         return render(request, "consultants/visit_record.html", context, status=status)
 
     def get(self, request, pk):

@@ -17,7 +17,9 @@ class EnterprisesConfig(AppConfig):
         staff = (Role.ADMINISTRATOR, Role.COORDINATOR)
         registry.add_nav(NavEntry(_("Enterprises"), "enterprises:list", tuple(Role.values), order=10))
         registry.add_nav(NavEntry(_("Provinces"), "enterprises:provinces", (Role.ADMINISTRATOR,), order=70))
-        registry.add_panel(HomePanel("enterprises/panel_enterprises.html", staff, enterprises_panel_context, order=15))
+        registry.add_panel(
+            HomePanel("enterprises/panel_enterprises.html", staff, enterprises_panel_context, order=15, cached=True)
+        )
         registry.add_panel(HomePanel("enterprises/panel_provinces.html", staff, provinces_panel_context, order=20))
         registry.add_scope_form(CoordinatorProvincesForm)
         registry.add_seeder(seed_demo)

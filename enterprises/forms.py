@@ -83,7 +83,7 @@ class EnterpriseFilterForm(StyledFormMixin, forms.Form):
         self.fields["province"].empty_label = _("All provinces")
         self.fields["status"].choices = [("", _("All statuses")), *ProgrammeStatus.choices]
         self.fields["sector"].choices = [("", _("All sectors")), *Sector.choices]
-        self.fields["group"].queryset = Enterprise.objects.visible_to(user).filter(children__isnull=False).distinct()
+        self.fields["group"].queryset = Enterprise.objects.visible_to(user).groups()
         self.fields["group"].empty_label = _("All groups")
         for name in ("province", "status", "sector", "pilot", "group", "sort"):
             self.fields[name].widget.attrs["data-autosubmit"] = ""

@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from score_portal.access import ScopedQuerySet, StaffEditableQuerySet
-from score_portal.models import BilingualNameMixin
+from score_portal.models import BilingualNameMixin, ChoiceDisplayMixin
 
 from .credit_code import normalise, validate_credit_code
 
@@ -116,6 +116,11 @@ class EnterpriseQuerySet(StaffEditableQuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
 
+    def groups(self):
+        """Enterprises that are the group (parent) of another: a semi-join on the parent index
+        rather than a join over every child."""
+        return self.filter(pk__in=Enterprise.objects.filter(parent__isnull=False).values("parent_id"))
+
     def search(self, text):
         text = (text or "").strip()
         if not text:
@@ -124,7 +129,7 @@ class EnterpriseQuerySet(StaffEditableQuerySet):
         return self.filter(Q(name_en__icontains=text) | Q(name_zh__icontains=text) | Q(credit_code__startswith=code))
 
 
-class Enterprise(BilingualNameMixin, models.Model):
+class Enterprise(ChoiceDisplayMixin, BilingualNameMixin, models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     credit_code = models.CharField(
@@ -221,7 +226,7 @@ class EITMemberQuerySet(EnterpriseChildQuerySet):
         return self.filter(left_on__isnull=True)
 
 
-class EITMember(models.Model):
+class EITMember(ChoiceDisplayMixin, models.Model):
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="eit_members"
     )
@@ -303,7 +308,7 @@ class SuggestionStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class Suggestion(models.Model):
+class Suggestion(ChoiceDisplayMixin, models.Model):
     """A staff suggestion on the enterprise's "golden ideas" board (金点子)."""
 
     enterprise = models.ForeignKey(

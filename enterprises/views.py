@@ -11,6 +11,7 @@ from django.views.generic import ListView
 
 from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
 from score_portal.audit import audit_log
+from score_portal.datacache import CachedCountPaginator
 from score_portal.models import AuditEvent, Role, User
 from score_portal.registry import registry
 from score_portal.views import next_url
@@ -81,6 +82,7 @@ class EnterpriseListView(RoleRequiredMixin, ListView):
 
     template_name = "enterprises/list.html"
     paginate_by = 25
+    paginator_class = CachedCountPaginator
 
     def get_queryset(self):
         self.filters, queryset = filtered_enterprises(self.request)

@@ -18,7 +18,9 @@ class ModulesConfig(AppConfig):
         registry.add_nav(NavEntry(_("Progress"), "modules:matrix", staff, order=20))
         registry.add_nav(NavEntry(_("Training"), "modules:sessions", everyone, order=30))
         registry.add_nav(NavEntry(_("Modules"), "modules:catalogue", everyone, order=60))
-        registry.add_panel(HomePanel("modules/panel_training.html", everyone, modules_panel_context, order=30))
+        registry.add_panel(
+            HomePanel("modules/panel_training.html", everyone, modules_panel_context, order=30, cached=True)
+        )
         registry.add_enterprise_tab(
             EnterpriseTab("modules", _("Modules"), "modules/tab_modules.html", modules_tab_context, 10)
         )

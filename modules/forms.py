@@ -238,7 +238,7 @@ class MatrixFilterForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["province"].queryset = Province.objects.visible_to(user)
         self.fields["province"].empty_label = _("All provinces")
-        self.fields["group"].queryset = Enterprise.objects.visible_to(user).filter(children__isnull=False).distinct()
+        self.fields["group"].queryset = Enterprise.objects.visible_to(user).groups()
         self.fields["group"].empty_label = _("All groups")
         self.fields["module"].queryset = Module.objects.filter(is_active=True)
         self.fields["module"].empty_label = _("Any module")

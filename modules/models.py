@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import EITMember, Enterprise, EnterpriseChildQuerySet, Province, Sex, Side
 from score_portal.access import ScopedQuerySet, StaffEditableQuerySet
-from score_portal.models import BilingualNameMixin
+from score_portal.models import BilingualNameMixin, ChoiceDisplayMixin
 
 
 class CatalogueQuerySet(ScopedQuerySet):
@@ -57,7 +57,7 @@ class Direction(models.TextChoices):
     LOWER = "lower", _("Lower is better")
 
 
-class Indicator(BilingualNameMixin, models.Model):
+class Indicator(ChoiceDisplayMixin, BilingualNameMixin, models.Model):
     """A KPI: what is measured, in which unit, and which way is better."""
 
     module = models.ForeignKey(Module, verbose_name=_("module"), on_delete=models.PROTECT, related_name="indicators")
@@ -147,7 +147,7 @@ STATUS_DATE_FIELD = {
 }
 
 
-class Enrolment(models.Model):
+class Enrolment(ChoiceDisplayMixin, models.Model):
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="enrolments"
     )
@@ -203,7 +203,7 @@ class Enrolment(models.Model):
         return self.visits_planned if self.visits_planned is not None else self.module.consulting_visits
 
 
-class EnrolmentStatusChange(models.Model):
+class EnrolmentStatusChange(ChoiceDisplayMixin, models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(_("from"), max_length=20, choices=EnrolmentStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=EnrolmentStatus.choices)
@@ -284,7 +284,7 @@ class ParticipantQuerySet(ScopedQuerySet):
         return self.filter(session__in=ClassroomSession.objects.editable_by(user))
 
 
-class Participant(models.Model):
+class Participant(ChoiceDisplayMixin, models.Model):
     session = models.ForeignKey(ClassroomSession, on_delete=models.CASCADE, related_name="participants")
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="trainees"
@@ -333,7 +333,7 @@ class Source(models.TextChoices):
     IMPORT = "import", _("Import")
 
 
-class Measurement(models.Model):
+class Measurement(ChoiceDisplayMixin, models.Model):
     """A KPI value of an enterprise for a month."""
 
     enterprise = models.ForeignKey(

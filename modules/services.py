@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
 from score_portal.audit import audit_log, saved_action
+from score_portal.datacache import data_changed
 from score_portal.models import AuditEvent
 
 from .models import (
@@ -170,6 +171,7 @@ def attendance_record(*, actor, session, present, request=None):
             rows.append(Attendance(participant=participant, day=day, present=(participant.pk, day) in present))
     Attendance.objects.filter(participant__session=session).delete()
     Attendance.objects.bulk_create(rows)
+    data_changed()  # bulk_create sends no post_save: the figures that count attendance are out of date
     # The classroom step is complete for an enterprise whose participants all attended: consulting begins.
     for enterprise_id in classroom_complete_enterprises(session):
         enrolment = _open_enrolment(enterprise_id, session.module_id)

@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from enterprises.models import Enterprise
 from enterprises.spreadsheets import Column, write_xlsx
 from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
 from score_portal.audit import audit_log
+from score_portal.datacache import CachedCountPaginator, cached_query
 from score_portal.models import AuditEvent, Role
 from score_portal.registry import registry
 
@@ -178,6 +178,7 @@ class EnrolmentDetailView(RoleRequiredMixin, View):
 class SessionListView(RoleRequiredMixin, ListView):
     template_name = "modules/session_list.html"
     paginate_by = 20
+    paginator_class = CachedCountPaginator
 
     def get_queryset(self):
         sessions = ClassroomSession.objects.visible_to(self.request.user).select_related("module", "province")
@@ -375,7 +376,7 @@ class ProgressMatrixView(RoleRequiredMixin, View):
     def get(self, request):
         form, enterprises = matrix_data(request)
         modules = list(Module.objects.filter(is_active=True))
-        page = Paginator(enterprises, 25).get_page(request.GET.get("page"))
+        page = CachedCountPaginator(enterprises, 25).get_page(request.GET.get("page"))
         cells = matrix_cells(list(page.object_list), modules)
         rows = [{"enterprise": e, "cells": cells[e.pk]} for e in page.object_list]
         context = {
@@ -383,7 +384,13 @@ class ProgressMatrixView(RoleRequiredMixin, View):
             "modules": modules,
             "rows": rows,
             "page_obj": page,
-            "columns": list(zip(modules, column_counts(enterprises, modules), strict=True)),
+            "columns": list(
+                zip(
+                    modules,
+                    cached_query("matrix-columns", enterprises, lambda: column_counts(enterprises, modules)),
+                    strict=True,
+                )
+            ),
         }
         return render(request, "modules/matrix.html", context)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise
 from score_portal.access import ScopedQuerySet
-from score_portal.models import StoredAttachment
+from score_portal.models import ChoiceDisplayMixin, StoredAttachment
 
 from .periods import make_period, period_starting, periods_until
 
@@ -21,7 +21,7 @@ class PeriodLength(models.TextChoices):
     QUARTER = "quarter", _("Quarter")
 
 
-class ReportingRule(models.Model):
+class ReportingRule(ChoiceDisplayMixin, models.Model):
     """How often pilot units report and when: one row for the whole programme."""
 
     period_length = models.CharField(
@@ -147,7 +147,7 @@ class PilotReportQuerySet(ScopedQuerySet):
         return self.filter(status__in=RECEIVED_STATUSES)
 
 
-class PilotReport(models.Model):
+class PilotReport(ChoiceDisplayMixin, models.Model):
     """What a pilot unit reports for one period: its figures and narrative, and their review."""
 
     unit = models.ForeignKey(
@@ -240,7 +240,7 @@ class PilotReport(models.Model):
         return self.submitted_at is not None and timezone.localdate(self.submitted_at) > self.due_on
 
 
-class PilotReportEvent(models.Model):
+class PilotReportEvent(ChoiceDisplayMixin, models.Model):
     """Each step of a report's review: who, when, from which status to which, and why."""
 
     report = models.ForeignKey(PilotReport, on_delete=models.CASCADE, related_name="events")
@@ -290,7 +290,7 @@ class ReminderKind(models.TextChoices):
     LATE = "late", _("Late")
 
 
-class PilotReminder(models.Model):
+class PilotReminder(ChoiceDisplayMixin, models.Model):
     """A reminder sent for a unit's period, so each kind goes out once however often the task runs."""
 
     unit = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="pilot_reminders")

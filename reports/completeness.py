@@ -9,6 +9,7 @@ provinces, a consultant their own visits and the enterprises assigned to them.
 from django import forms
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -58,13 +59,28 @@ def listed(total, limit):
     return _("%(total)d in all.") % {"total": total}
 
 
+def completeness_parts(user, provinces, limit):
+    scope = [user.role, user.pk if not user.is_administrator else "all", sorted(p.pk for p in provinces)]
+    return [*scope, limit, translation.get_language(), timezone.localdate()]
+
+
 def completeness_blocks(user, provinces, *, limit=LIMIT):
     """The page's tables for the user, within ``provinces`` for staff: cached like the dashboard's
     blocks until a record they count changes (see ``score_portal.datacache``)."""
     provinces = list(provinces)
-    scope = [user.role, user.pk if not user.is_administrator else "all", sorted(p.pk for p in provinces)]
-    parts = ["completeness", *scope, limit, translation.get_language(), timezone.localdate()]
+    parts = ["completeness", *completeness_parts(user, provinces, limit)]
     return cached(parts, lambda: build_completeness(user, provinces, limit=limit))
+
+
+def completeness_body(user, provinces, *, query):
+    """The page's tables as HTML, cached with them: rendering them costs more than reading them."""
+    provinces = list(provinces)
+
+    def render():
+        blocks = completeness_blocks(user, provinces, limit=LIMIT)
+        return render_to_string("reports/_completeness_body.html", {"blocks": blocks, "query": query})
+
+    return cached(["completeness-body", *completeness_parts(user, provinces, LIMIT), query], render)
 
 
 def build_completeness(user, provinces, *, limit=LIMIT):
@@ -231,16 +247,15 @@ class CompletenessView(RoleRequiredMixin, View):
 
     def get(self, request):
         form = CompletenessFilterForm(request.GET or None, user=request.user)
-        export = request.GET.get("export")
-        blocks = completeness_blocks(request.user, form.provinces(), limit=None if export else LIMIT)
         today = timezone.localdate()
-        if export:
-            block = find_block(blocks, export)
+        if export := request.GET.get("export"):
+            block = find_block(completeness_blocks(request.user, form.provinces(), limit=None), export)
             if block is None:
                 raise Http404
             return xlsx_response(block, {"start": today, "end": today})
         query = request.GET.copy()
         query.pop("export", None)
-        context = {"form": form, "blocks": blocks, "query": query.urlencode(), "today": today}
+        body = completeness_body(request.user, form.provinces(), query=query.urlencode())
+        context = {"form": form, "body": body, "today": today}
         context["show_filter"] = bool(form.scope)
         return render(request, "reports/completeness.html", context)

@@ -26,8 +26,9 @@ def money(value):
 def admin_dashboard(user, form):
     provinces, module, start, end, period = form.values()
     province_list = list(provinces)
-    overview = figures.province_overview(provinces, start, end, module=module)
-    kpis = figures.kpi_outcomes(provinces, start, end, module=module)
+    changes = figures.kpi_changes(provinces, start, end, module=module)  # read once for both
+    overview = figures.province_overview(provinces, start, end, module=module, changes=changes)
+    kpis = figures.kpi_outcomes(provinces, start, end, module=module, changes=changes)
     people = figures.people_trained(provinces, start, end, module=module)
     funnel = figures.module_funnel(provinces, start, end, module=module)
     by_quarter = figures.visits_by_quarter(provinces, end, module=module)

@@ -540,7 +540,7 @@ def enterprises_without_visit(enterprises, today=None, *, days=60, module=None):
     )
 
 
-def province_overview(provinces, start, end, *, module=None, today=None):
+def province_overview(provinces, start, end, *, module=None, today=None, changes=None):
     """The provinces side by side: for each, the same figures as the provincial summary's
     headlines, counted per province in grouped queries (about eight, however many provinces
     and enterprises). {province id: {...}} with
@@ -552,7 +552,9 @@ def province_overview(provinces, start, end, *, module=None, today=None):
     kpi_measured, kpi_improved_most       enterprises with a baseline and a later value, and of
                                           them those improved on more than half their KPIs
     savings, cost, roi                    as ``savings_and_cost`` (with approved pilot savings)
-    pilot_expected, pilot_received, pilot_late   as ``pilot_reports``"""
+    pilot_expected, pilot_received, pilot_late   as ``pilot_reports``
+
+    ``changes`` from ``kpi_changes`` (same provinces, period and module) to share them."""
     scope = enterprises_in(provinces)
     rows = defaultdict(lambda: defaultdict(int))
     for row in (
@@ -613,7 +615,9 @@ def province_overview(provinces, start, end, *, module=None, today=None):
     ):
         rows[row["enrolment__enterprise__province"]].update(visits_held=row["held"], visits_planned=row["planned"])
     by_province = defaultdict(list)
-    for change in kpi_changes(provinces, start, end, module=module):
+    if changes is None:
+        changes = kpi_changes(provinces, start, end, module=module)
+    for change in changes:
         by_province[change["province_id"]].append(change)
     for province_id, changes in by_province.items():
         result = improved_on_most(changes)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from score_portal.access import ScopedQuerySet
+from score_portal.models import ChoiceDisplayMixin
 
 
 class ReportKind(models.TextChoices):
@@ -53,7 +54,7 @@ def dedupe_key(kind, params, language, user_id):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class ReportJob(models.Model):
+class ReportJob(ChoiceDisplayMixin, models.Model):
     """One request for a PDF: what, for whom, in which language; and how far its making got."""
 
     kind = models.CharField(_("report"), max_length=20, choices=ReportKind.choices)

@@ -10,7 +10,11 @@ import hashlib
 import json
 import logging
 
+from asgiref.local import Local
 from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.utils.functional import cached_property
 
 log = logging.getLogger(__name__)
 VERSION_KEY = "dashboard:data-version"
@@ -26,6 +30,7 @@ COUNTED = [
     "modules.Participant",
     "modules.Attendance",
     "modules.Measurement",
+    "consultants.Consultant",
     "consultants.Assignment",
     "consultants.Visit",
     "consultants.VisitReading",
@@ -35,20 +40,49 @@ COUNTED = [
 ]
 
 
+# Within one request the version is read once (a page with several cached parts asks the cache
+# server once, not for each) and read again after the request itself changed a record.
+_request = Local()
+
+
+def _request_started(**kwargs):
+    _request.active, _request.version = True, None
+
+
+def _request_finished(**kwargs):
+    _request.active, _request.version = False, None
+
+
 def data_version():
+    if getattr(_request, "active", False) and _request.version is not None:
+        return _request.version
     try:
         version = cache.get(VERSION_KEY)
         if version is None:
             cache.add(VERSION_KEY, 1, None)
             version = cache.get(VERSION_KEY) or 1
-        return version
     except Exception:  # the cache server is down: no version, no caching
         log.warning("dashboard cache unreachable", exc_info=True)
         return None
+    if getattr(_request, "active", False):
+        _request.version = version
+    return version
 
 
 def data_changed(**kwargs):
-    """A counted record was saved or deleted: every cached block is out of date."""
+    """A counted record was saved or deleted: every cached block is out of date. The version
+    moves at once and again when the transaction commits: a page computed by another request
+    in between read the rows as they were before the commit, and must not be kept."""
+    _move_version()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not any(
+        func is _move_version for _ids, func, _robust in connection.run_on_commit
+    ):
+        transaction.on_commit(_move_version)
+
+
+def _move_version():
+    _request.version = None
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
@@ -76,9 +110,35 @@ def cached(parts, build):
     return value
 
 
+def cached_query(kind, queryset, build):
+    """``build()``, cached under ``kind`` and the SQL of ``queryset``: for figures read from a
+    queryset over counted records only (the SQL names the user's scope, so each scope has its own
+    entry)."""
+    sql, params = queryset.query.sql_with_params()
+    return cached([kind, sql, params], build)
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator whose total is cached like the figures: counting every matching row is the
+    dearest query of a long list, and it only changes when a counted record does. For lists of
+    counted records only."""
+
+    @cached_property
+    def count(self):
+        rows = self.object_list
+        if not hasattr(rows, "query"):
+            return len(rows)
+        rows = rows.select_related(None).order_by()  # what the count reads, and a shorter key
+        return cached_query("count", rows, rows.count)
+
+
 def connect():
     from django.apps import apps
+    from django.core.signals import request_finished, request_started
     from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    request_started.connect(_request_started, dispatch_uid="datacache-request-started")
+    request_finished.connect(_request_finished, dispatch_uid="datacache-request-finished")
 
     for label in COUNTED:
         model = apps.get_model(label)
@@ -86,3 +146,6 @@ def connect():
         post_delete.connect(data_changed, sender=model, dispatch_uid=f"dashboard-delete-{label}")
     visit_attendees = apps.get_model("consultants.Visit").attendees.through
     m2m_changed.connect(data_changed, sender=visit_attendees, dispatch_uid="dashboard-visit-attendees")
+    # A coordinator's provinces are their scope: figures cached for it change with them.
+    province_coordinators = apps.get_model("enterprises.Province").coordinators.through
+    m2m_changed.connect(data_changed, sender=province_coordinators, dispatch_uid="dashboard-province-coordinators")

@@ -4,10 +4,28 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .access import ScopedQuerySet
+
+
+class ChoiceDisplayMixin:
+    """``get_<field>_display()`` by one dictionary lookup. Django's own builds a dictionary of
+    every choice on each call, and hashing each lazy label translates it: a list of 25 rows
+    showing a sector and a status paid for some thousand translations."""
+
+    def _get_FIELD_display(self, field):  # noqa: N802 (Django's name, overridden)
+        value = getattr(self, field.attname)
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            labels = _CHOICE_LABELS[field] = {make_hashable(key): label for key, label in field.flatchoices}
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+
+_CHOICE_LABELS = {}  # field -> {value: lazy label}; the labels stay lazy, so translated when shown
 
 
 class Role(models.TextChoices):
@@ -61,7 +79,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self._create_user(email, password, **extra)
 
 
-class User(PermissionsMixin, AbstractBaseUser):
+class User(ChoiceDisplayMixin, PermissionsMixin, AbstractBaseUser):
     """A person who signs in by email. The role decides what they may do,
     their scope (provinces, assignments) what they may see."""
 
@@ -147,7 +165,7 @@ class AuditEventQuerySet(ScopedQuerySet):
         return self.none()
 
 
-class AuditEvent(models.Model):
+class AuditEvent(ChoiceDisplayMixin, models.Model):
     """Who did what, when and from where: written by the services beside the change."""
 
     class Action(models.TextChoices):
@@ -228,7 +246,7 @@ class BilingualNameMixin:
         return self.name_en or self.name_zh
 
 
-class StoredAttachment(models.Model):
+class StoredAttachment(ChoiceDisplayMixin, models.Model):
     """A photo or PDF kept under MEDIA_ROOT and sent only by a view that asks the access policy
     (visit photos, pilot-unit report documents). Filled by ``score_portal.uploads.attachment_store``."""
 

@@ -21,6 +21,9 @@ class HomePanel:
     roles: tuple[str, ...]
     context: object  # callable(request) -> dict
     order: int = 100
+    # Figures of counted records only, the same for the user until one changes (see
+    # score_portal.datacache): rendered once and kept as HTML. No forms in such a panel.
+    cached: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,11 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -12,6 +15,7 @@ from django.views.i18n import set_language
 
 from . import services
 from .access import RoleRequiredMixin, get_editable_or_404
+from .datacache import cached
 from .forms import AuditFilterForm, InviteForm, UserFilterForm, UserForm
 from .models import AuditEvent, Role, User
 from .registry import registry
@@ -26,9 +30,18 @@ class HomeView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         panels = []
         for panel in registry.panels:
-            if user.role in panel.roles:
+            if user.role not in panel.roles:
+                continue
+            if panel.cached:
+                parts = ["home-panel", panel.template, user.pk, user.role, get_language(), timezone.localdate()]
+                panels.append({"html": cached(parts, lambda panel=panel: self.render_panel(panel))})
+            else:
                 panels.append({"template": panel.template, **panel.context(self.request)})
         return super().get_context_data(panels=panels, **kwargs)
+
+    def render_panel(self, panel):
+        context = {"panel": {"template": panel.template, **panel.context(self.request)}}
+        return render_to_string(panel.template, context, request=self.request)
 
 
 def switch_language(request):

@@ -1,6 +1,10 @@
 from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
+
+_MARK = "2147483646"  # an argument that appears nowhere else in a reversed URL
+_PK_URLS = {}
 
 
 @register.simple_tag(takes_context=True)
@@ -33,3 +37,15 @@ def field_widget(bound_field):
     if bound_field.errors:
         css += " is-invalid"
     return bound_field.as_widget(attrs={"class": css})
+
+
+@register.simple_tag
+def pk_url(name, pk):
+    """``{% url name pk %}`` for a pattern whose only argument is an integer key, for long lists:
+    the pattern is reversed once (per URL configuration and prefix), then the key filled in. A
+    page of 25 rows with three links each asked the resolver 75 times."""
+    key = (name, get_urlconf(), get_script_prefix())
+    pattern = _PK_URLS.get(key)
+    if pattern is None:
+        pattern = _PK_URLS[key] = reverse(name, args=[int(_MARK)])
+    return pattern.replace(_MARK, str(int(pk)), 1)
