@@ -33,6 +33,8 @@ from .forms import ActionUpdateForm
 from .models import OPEN_STATUSES, ActionStatus, Consultant, ImprovementAction, Visit, VisitStatus
 
 CLOSED_STATUSES = (ActionStatus.DONE, ActionStatus.DROPPED)
+ENTERPRISE_UNSHOWN = ("address", "notes", "contact_name", "contact_phone", "contact_email")
+VISIT_UNSHOWN = ("activities", "findings", "notes", "review_comment")
 
 
 def _bilingual(name_en, name_zh):
@@ -70,11 +72,12 @@ class ActionFilterForm(StyledFormMixin, forms.Form):
         if user.is_consultant:
             del self.fields["consultant"]
         else:
-            self.fields["consultant"].queryset = (
-                Consultant.objects.visible_to(user).select_related("user").order_by("user__name")
-            )
-            self.fields["consultant"].label_from_instance = lambda c: c.user.name
-            self.fields["consultant"].empty_label = _("All consultants")
+            consultants = Consultant.objects.visible_to(user).order_by("user__name")
+            field = self.fields["consultant"]
+            field.queryset = consultants  # what a submitted choice is checked against
+            # The options as (id, name) pairs: a directory of consultants need not be built as
+            # objects to fill one menu.
+            field.widget.choices = [("", _("All consultants")), *consultants.values_list("pk", "user__name")]
         if user.is_administrator:
             self.fields["province"].queryset = Province.objects.visible_to(user)
             self.fields["province"].empty_label = _("All provinces")
@@ -107,8 +110,16 @@ class ActionBoardView(RoleRequiredMixin, ListView):
         # The agreeing visit with its consultant and module read after: joining all nine tables
         # in one query cost PostgreSQL more to plan (some 14 ms at 10,000 enterprises) than the
         # two queries take to run.
-        actions = self.scope.select_related("enterprise", "owner", "updated_on_visit").prefetch_related(
-            Prefetch("visit", queryset=Visit.objects.select_related("consultant__user", "enrolment__module"))
+        # Only the columns the board shows: a visit's record and an enterprise's address and notes
+        # are long and are not shown here.
+        visits = Visit.objects.select_related("consultant__user", "enrolment__module").only(
+            "held_on", "planned_at", "consultant__user__name", "enrolment__module__code"
+        )
+        actions = (
+            self.scope.select_related("enterprise", "owner", "updated_on_visit")
+            .defer(*(f"enterprise__{name}" for name in ENTERPRISE_UNSHOWN))
+            .defer(*(f"updated_on_visit__{name}" for name in VISIT_UNSHOWN))
+            .prefetch_related(Prefetch("visit", queryset=visits))
         )
         if self.status == "open":
             actions = actions.filter(status__in=OPEN_STATUSES)
@@ -155,7 +166,7 @@ class ActionBoardView(RoleRequiredMixin, ListView):
             rows=rows,
             filters=self.filters,
             status=self.status,
-            statuses=ActionStatus.choices,
+            statuses=[(value, str(label)) for value, label in ActionStatus.choices],  # translated once
             summary_html=self.summary_html(),
             enterprise_filter=self.enterprise_filter(),
             here=self.request.get_full_path(),

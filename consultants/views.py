@@ -3,7 +3,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -346,16 +346,22 @@ def visit_page_context(request, visit):
     actions = ImprovementAction.objects.visible_to(request.user).select_related("owner", "visit")
     # The EIT's current members, read once for every list of them the page offers.
     members = list(visit.enrolment.enterprise.eit_members.current()) if recordable else []
+    # The actions agreed on this visit and the enterprise's earlier ones still to follow up (or
+    # updated on this visit), in one query.
+    related = list(
+        actions.filter(
+            Q(visit=visit)
+            | Q(enterprise=visit.enrolment.enterprise_id) & (Q(status__in=OPEN_STATUSES) | Q(updated_on_visit=visit))
+        )
+    )
     return {
         "visit": visit,
         "recordable": recordable,
         "can_review": Visit.objects.reviewable_by(request.user).filter(pk=visit.pk).exists(),
         "events": visit.events.select_related("by"),
         "attendees": visit.attendees.all(),
-        "agreed": actions.filter(visit=visit),
-        "earlier": actions.filter(enterprise=visit.enrolment.enterprise_id)
-        .exclude(visit=visit)
-        .filter(Q(status__in=OPEN_STATUSES) | Q(updated_on_visit=visit)),
+        "agreed": [a for a in related if a.visit_id == visit.pk],
+        "earlier": [a for a in related if a.visit_id != visit.pk],
         "action_form": ActionForm(enterprise=visit.enrolment.enterprise, prefix="new", members=members)
         if recordable
         else None,
@@ -385,7 +391,9 @@ class VisitRecordView(RoleRequiredMixin, View):
         return render(request, "consultants/visit_record.html", context, status=status)
 
     def get(self, request, pk):
-        return self.show(request, self.load(request, pk))
+        visit = self.load(request, pk)
+        prefetch_related_objects([visit], "attendees")  # the form, the list and the counts read them
+        return self.show(request, visit)
 
     def post(self, request, pk):
         action = request.POST.get("action", "save")

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.middleware.locale import LocaleMiddleware
@@ -5,6 +7,27 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+
+class SessionRenewalMiddleware:
+    """Keeps a signed-in session alive while it is used, so that SESSION_COOKIE_AGE is an idle
+    timeout: the session (its row and its cookie) is saved again when it was last renewed more
+    than SESSION_RENEW_AFTER seconds ago. Saving it on every request instead wrote a row and
+    waited for the database to flush it on each page."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            if now - request.session.get(self.KEY, 0) >= settings.SESSION_RENEW_AFTER:
+                request.session[self.KEY] = now
+        return response
 
 
 class UserLanguageMiddleware(LocaleMiddleware):

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Inside the session middleware: marks a signed-in session for saving when it is due.
+    "score_portal.middleware.SessionRenewalMiddleware",
     # After authentication: a signed-in user's saved language wins over the cookie.
     "score_portal.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -240,8 +242,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
-# Renewed on every request, so SESSION_COOKIE_AGE is an idle timeout, not a working-day limit.
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed while used (score_portal.middleware.SessionRenewalMiddleware), so SESSION_COOKIE_AGE is
+# an idle timeout, not a working-day limit.
+SESSION_RENEW_AFTER = 60  # seconds: a session is written again at most this often
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION

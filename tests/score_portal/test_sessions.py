@@ -4,7 +4,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
@@ -37,3 +39,20 @@ def test_password_change_signs_out_other_sessions(consultant1, password):
     assert response.status_code == 302
     assert laptop.get("/").status_code == 200  # the session that changed it stays signed in
     assert phone.get("/").status_code == 302  # the other one is signed out
+
+
+def test_a_session_is_written_again_at_most_once_a_minute(coordinator_zj, password, settings):
+    """Renewing the session on every page wrote a row and waited for the disk each time."""
+    client = Client()
+    assert client.login(email=coordinator_zj.email, password=password)
+    assert client.get("/").status_code == 200  # the first page renews: a minute starts
+    Session.objects.update(expire_date=timezone.now() + timedelta(seconds=30))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/enterprises/").status_code == 200
+    assert not [q for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+    assert Session.objects.get().expire_date < timezone.now() + timedelta(seconds=60)
+    # A minute later (here: at once) the page renews it, cookie and row.
+    settings.SESSION_RENEW_AFTER = 0
+    response = client.get("/enterprises/")
+    assert Session.objects.get().expire_date > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    assert response.cookies["sessionid"]["max-age"] == settings.SESSION_COOKIE_AGE
