@@ -131,8 +131,9 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
         if members is not None:
             options_from(self.fields["attendees"], members)
         self.fields["duration_hours"].error_messages.update(NUMBER_ERRORS)
-        self.fields["supervisor"].queryset = supervisors_for(self.instance.enrolment.module)
-        self.fields["supervisor"].label_from_instance = lambda c: c.user.name
+        supervisor = self.fields["supervisor"]
+        supervisor.queryset = supervisors_for(self.instance.enrolment.module)
+        supervisor.widget.choices = [("", supervisor.empty_label), *supervisor.queryset.values_list("pk", "user__name")]
         readings = {r.indicator_id: r.value for r in self.instance.readings.all()}
         self.indicators = list(self.instance.enrolment.module.indicators.filter(is_active=True))
         for indicator in self.indicators:

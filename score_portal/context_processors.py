@@ -1,6 +1,14 @@
-from django.urls import reverse
+from functools import lru_cache
+
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .registry import registry
+
+
+@lru_cache(maxsize=256)
+def _url(name, urlconf, prefix):
+    """A navigation entry's address, reversed once per URL configuration and prefix."""
+    return reverse(name, urlconf=urlconf)
 
 
 def navigation(request):
@@ -12,7 +20,7 @@ def navigation(request):
     for entry in registry.nav:
         if user.role not in entry.roles:
             continue
-        url = reverse(entry.url_name)
+        url = _url(entry.url_name, get_urlconf(), get_script_prefix())
         prefix = entry.active_prefix or url
         active = path == url if url == "/" else path.startswith(prefix)
         entries.append({"label": entry.label, "url": url, "active": active})
