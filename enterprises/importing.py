@@ -20,6 +20,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import translation
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from score_portal.datacache import data_changed
 
 from .credit_code import normalise, validate_credit_code
 from .models import EITMember, Enterprise, ProgrammeStatus, Province, Sector, Sex, Side
@@ -219,12 +222,27 @@ def check_enterprises(table, user):
 
 
 def write_enterprises(rows):
-    by_code = {}
-    for r in rows:
+    """Rows already checked, in the import's transaction. An enterprise already registered is
+    saved row by row (its history shows what the import changed); new ones are inserted in
+    batches with their history rows (one insert per row made a 10,000-row file slow)."""
+    codes = [normalise(r["credit_code"]) for r in rows]
+    existing = {e.credit_code: e for e in Enterprise.objects.select_for_update().filter(credit_code__in=codes)}
+    by_code, new = {}, []
+    for r, code in zip(rows, codes, strict=True):
         fields = {k: v for k, v in r.items() if k not in {"row", "credit_code", "parent", "province", "keep_parent"}}
         fields["province_id"] = r["province"]
-        enterprise, _created = Enterprise.objects.update_or_create(credit_code=r["credit_code"], defaults=fields)
+        enterprise = existing.get(code)
+        if enterprise is None:
+            enterprise = Enterprise(credit_code=code, **fields)
+            new.append(enterprise)
+        else:
+            for name, value in fields.items():
+                setattr(enterprise, name, value)
+            enterprise.save()
         by_code[r["credit_code"]] = enterprise
+    if new:
+        bulk_create_with_history(new, Enterprise, batch_size=1000)
+        data_changed()  # bulk inserts send no post_save: the figures that count enterprises
     parent_codes = {r["parent"] for r in rows if r["parent"]}
     parents = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=parent_codes)}
     for r in rows:
