@@ -23,7 +23,7 @@ from django.views.generic import ListView, TemplateView
 
 from enterprises.models import Enterprise, Province
 from score_portal.access import RoleRequiredMixin, get_editable_or_404
-from score_portal.datacache import CachedCountPaginator, cached
+from score_portal.datacache import CachedCountPaginator, cached, cached_query
 from score_portal.forms import StyledFormMixin
 from score_portal.models import User
 from score_portal.views import next_url
@@ -75,9 +75,12 @@ class ActionFilterForm(StyledFormMixin, forms.Form):
             consultants = Consultant.objects.visible_to(user).order_by("user__name")
             field = self.fields["consultant"]
             field.queryset = consultants  # what a submitted choice is checked against
-            # The options as (id, name) pairs: a directory of consultants need not be built as
-            # objects to fill one menu.
-            field.widget.choices = [("", _("All consultants")), *consultants.values_list("pk", "user__name")]
+            # The options as (id, name) pairs, kept with the figures: a directory of consultants
+            # need not be read and built as objects to fill one menu.
+            options = cached_query(
+                "consultant-options", consultants, lambda: list(consultants.values_list("pk", "user__name"))
+            )
+            field.widget.choices = [("", _("All consultants")), *options]
         if user.is_administrator:
             self.fields["province"].queryset = Province.objects.visible_to(user)
             self.fields["province"].empty_label = _("All provinces")
@@ -190,8 +193,9 @@ class ActionBoardView(RoleRequiredMixin, ListView):
             }
             return render_to_string("consultants/_action_summaries.html", summaries)
 
-        provinces = sorted(user.provinces.values_list("pk", flat=True)) if user.is_coordinator else []
-        parts = ["action-board", user.role, user.pk, provinces, translation.get_language(), self.today]
+        # The user's scope is theirs alone: a change to their provinces or assignments moves the
+        # data version, so the key need not name them.
+        parts = ["action-board", user.role, user.pk, translation.get_language(), self.today]
         return cached(parts, build)
 
     def by_enterprise(self):

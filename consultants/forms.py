@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.forms import DATE, NUMBER_ERRORS
 from enterprises.models import Province
 from modules.models import Enrolment
+from score_portal.datacache import cached_query
 from score_portal.forms import StyledFormMixin
 from score_portal.models import Role, User
 from score_portal.uploads import AttachmentForm  # noqa: F401  (the visit page's upload form)
@@ -133,7 +134,10 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
         self.fields["duration_hours"].error_messages.update(NUMBER_ERRORS)
         supervisor = self.fields["supervisor"]
         supervisor.queryset = supervisors_for(self.instance.enrolment.module)
-        supervisor.widget.choices = [("", supervisor.empty_label), *supervisor.queryset.values_list("pk", "user__name")]
+        options = cached_query(
+            "supervisor-options", supervisor.queryset, lambda: list(supervisor.queryset.values_list("pk", "user__name"))
+        )
+        supervisor.widget.choices = [("", supervisor.empty_label), *options]
         readings = {r.indicator_id: r.value for r in self.instance.readings.all()}
         self.indicators = list(self.instance.enrolment.module.indicators.filter(is_active=True))
         for indicator in self.indicators:
@@ -208,9 +212,9 @@ class ActionForm(StyledFormMixin, forms.ModelForm):
     def __init__(self, *args, enterprise, members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = enterprise.eit_members.current()
+        self.fields["owner"].label_from_instance = lambda m: f"{m.name} · {m.get_side_display()}"
         if members is not None:
             options_from(self.fields["owner"], members)
-        self.fields["owner"].label_from_instance = lambda m: f"{m.name} · {m.get_side_display()}"
 
 
 class ActionUpdateForm(StyledFormMixin, forms.ModelForm):

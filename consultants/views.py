@@ -366,7 +366,8 @@ def visit_page_context(request, visit):
         if recordable
         else None,
         "owners": members,
-        "statuses": ActionStatus.choices,
+        "owner_options": [(m.pk, f"{m.name} · {m.get_side_display()}") for m in members],
+        "statuses": [(value, str(label)) for value, label in ActionStatus.choices],
         "readings": visit.readings.select_related("indicator"),
         "attachments": visit.attachments.all(),
         "attachment_form": AttachmentForm() if recordable else None,

@@ -20,8 +20,10 @@ log = logging.getLogger(__name__)
 VERSION_KEY = "dashboard:data-version"
 TIMEOUT = 60 * 10
 
-# The records the dashboards count, as "app_label.ModelName".
+# The records the dashboards count, as "app_label.ModelName". People are among them because
+# cached menus and panels show their names (a sign-in saves the user too, which is rare enough).
 COUNTED = [
+    "score_portal.User",
     "enterprises.Enterprise",
     "enterprises.EITMember",
     "enterprises.Suggestion",
@@ -31,6 +33,7 @@ COUNTED = [
     "modules.Attendance",
     "modules.Measurement",
     "consultants.Consultant",
+    "consultants.Certification",
     "consultants.Assignment",
     "consultants.Visit",
     "consultants.VisitReading",
