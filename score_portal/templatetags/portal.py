@@ -1,7 +1,7 @@
 from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
-from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
 
