@@ -11,7 +11,7 @@ from django.views.generic import ListView
 
 from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
 from score_portal.audit import audit_log
-from score_portal.datacache import CachedCountPaginator
+from score_portal.datacache import CachedCountMixin
 from score_portal.models import AuditEvent, Role, User
 from score_portal.registry import registry
 from score_portal.views import next_url
@@ -77,12 +77,11 @@ def with_visible_parent(queryset, user):
     return queryset.prefetch_related(Prefetch("parent", queryset=Enterprise.objects.visible_to(user)))
 
 
-class EnterpriseListView(RoleRequiredMixin, ListView):
+class EnterpriseListView(CachedCountMixin, RoleRequiredMixin, ListView):
     """Staff manage the registry here; consultants see the enterprises they are assigned to."""
 
     template_name = "enterprises/list.html"
     paginate_by = 25
-    paginator_class = CachedCountPaginator
 
     def get_queryset(self):
         self.filters, queryset = filtered_enterprises(self.request)

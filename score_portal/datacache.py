@@ -124,15 +124,41 @@ def cached_query(kind, queryset, build):
 class CachedCountPaginator(Paginator):
     """A paginator whose total is cached like the figures: counting every matching row is the
     dearest query of a long list, and it only changes when a counted record does. For lists of
-    counted records only."""
+    counted records only. The total is kept under ``key`` when given (what the list depends on:
+    see CachedCountMixin), otherwise under the SQL of the count."""
+
+    def __init__(self, *args, key=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key = key
 
     @cached_property
     def count(self):
         rows = self.object_list
         if not hasattr(rows, "query"):
             return len(rows)
-        rows = rows.select_related(None).order_by()  # what the count reads, and a shorter key
+        rows = rows.select_related(None).order_by()
+        if self.key is not None:
+            return cached(["count", *self.key], rows.count)
         return cached_query("count", rows, rows.count)
+
+
+class CachedCountMixin:
+    """For a ListView of counted records whose rows depend only on the user (their role and
+    scope, whose changes move the data version), the query string and the day: the total is kept
+    under those, which costs less than writing out the SQL for a key."""
+
+    paginator_class = CachedCountPaginator
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        from django.utils import timezone
+
+        query = self.request.GET.copy()
+        query.pop(self.page_kwarg, None)
+        user = self.request.user
+        key = [self.request.path, user.pk, user.role, sorted(query.lists()), timezone.localdate()]
+        return self.paginator_class(
+            queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page, key=key, **kwargs
+        )
 
 
 def connect():
