@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -149,13 +150,39 @@ class ParticipantForm(StyledFormMixin, forms.ModelForm):
         self.session = session
         enterprises = Enterprise.objects.visible_to(user).active().filter(province=session.province)
         self.fields["enterprise"].queryset = enterprises.order_by("name_en")
+        # Choosing the enterprise brings its EIT into the member menu: the page is asked for again
+        # with that enterprise and only the menu is taken from it, so what was typed stays.
+        # Without JavaScript the participant is typed in instead.
+        member_menu = f"#{self['eit_member'].auto_id}"
+        self.fields["enterprise"].widget.attrs.update(
+            {
+                "hx-get": reverse("modules:session", args=[session.pk]),
+                "hx-select": member_menu,
+                "hx-target": member_menu,
+                "hx-swap": "outerHTML",
+            }
+        )
         self.fields["eit_member"].queryset = (
             EITMember.objects.current().filter(enterprise__in=enterprises).select_related("enterprise")
         )
         self.fields["eit_member"].label_from_instance = lambda m: f"{m.name} · {m.enterprise.name}"
+        self.offer_members_of(
+            self.data.get(self.add_prefix("enterprise")) if self.is_bound else self.initial.get("enterprise")
+        )
         if self.data.get(self.add_prefix("eit_member")):
             for name in ("name", "side", "sex"):
                 self.fields[name].required = False  # taken from the member
+
+    def offer_members_of(self, enterprise):
+        """The member menu lists the EIT of the chosen enterprise only: a province's every member
+        (some 35,000 at 5,000 enterprises) made the page take seconds. Whatever is submitted is
+        still checked against all the members the user may pick."""
+        field = self.fields["eit_member"]
+        if enterprise is None or not str(enterprise).isdigit():
+            field.widget.choices = [("", _("Choose the enterprise first"))]
+            return
+        members = field.queryset.filter(enterprise_id=int(enterprise)).order_by("name")
+        field.widget.choices = [("", field.empty_label), *((m.pk, field.label_from_instance(m)) for m in members)]
 
     def clean(self):
         data = super().clean()

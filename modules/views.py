@@ -268,7 +268,13 @@ class SessionDetailView(RoleRequiredMixin, View):
             "today": timezone.localdate(),
             "counts": attendance_counts_table(grid["counts"]),
             "participant_form": participant_form
-            or (ParticipantForm(session=session, user=request.user) if can_edit else None),
+            or (
+                ParticipantForm(
+                    session=session, user=request.user, initial={"enterprise": request.GET.get("enterprise")}
+                )
+                if can_edit
+                else None
+            ),
         }
         return render(request, "modules/session_detail.html", context)
 

@@ -1,12 +1,13 @@
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
 _MARK = "2147483646"  # an argument that appears nowhere else in a reversed URL
 _PK_URLS = {}
+OPTION = '<option value="{}">{}</option>'
+SELECTED = '<option value="{}" selected>{}</option>'
 
 
 @register.simple_tag(takes_context=True)
@@ -59,8 +60,5 @@ def options(choices, selected):
     (value, label) pairs with ``selected`` chosen: one call per select in a list of rows, where
     a template loop per option cost more than the rest of the row."""
     chosen = "" if selected is None else str(selected)
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((value, mark_safe(" selected") if str(value) == chosen else "", label) for value, label in choices),
-    )
+    rows = ((format_html(SELECTED if str(value) == chosen else OPTION, value, label),) for value, label in choices)
+    return format_html_join("", "{}", rows)

@@ -204,6 +204,33 @@ def test_a_participant_can_be_taken_from_the_enterprises_eit(client_for, coordin
     assert list(member.trainings.all()) == [participant]
 
 
+def test_the_member_menu_lists_the_chosen_enterprises_eit_only(client_for, coordinator_zj):
+    """With thousands of enterprises a menu of every member took seconds: it follows the
+    enterprise chosen (htmx asks for the form again with it)."""
+    session = SessionFactory()
+    enterprise, other = EnterpriseFactory(), EnterpriseFactory()
+    mine = EITMemberFactory(enterprise=enterprise, name="陈海燕")
+    theirs = EITMemberFactory(enterprise=other, name="Zhao Lei")
+    client = client_for(coordinator_zj)
+
+    menu = client.get(f"/training/{session.pk}/").context["participant_form"]["eit_member"]
+    assert [c.data["label"] for c in menu] == ["Choose the enterprise first"]
+
+    page = client.get(f"/training/{session.pk}/?enterprise={enterprise.pk}", headers={"HX-Request": "true"})
+    labels = [c.data["label"] for c in page.context["participant_form"]["eit_member"]]
+    assert labels == ["---------", f"{mine.name} · {enterprise.name}"]
+    assert theirs.name not in page.content.decode()
+    assert 'hx-select="#id_eit_member"' in page.content.decode()  # what the enterprise menu takes
+
+    # A member of the other enterprise is still refused, and one of the chosen enterprise taken.
+    assert (
+        "not on the chosen enterprise"
+        in client.post(
+            f"/training/{session.pk}/", {"enterprise": enterprise.pk, "eit_member": theirs.pk}
+        ).content.decode()
+    )
+
+
 def test_the_session_page_says_which_enterprises_completed_the_classroom_step(client_for, coordinator_zj):
     session = SessionFactory()
     done = EnterpriseFactory(name_en="Done Ltd")
