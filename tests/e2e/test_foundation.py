@@ -100,3 +100,20 @@ def test_phone_navigation_and_language_switch(phone_page, demo_data):
     assert "企业" in nav_entries(page)
     assert "您管理所负责省份的企业" in page.get_by_test_id("role-summary").inner_text()
     assert fits_the_window(page)
+
+
+def test_the_audit_log_reads_as_cards_on_a_phone(phone_page, demo_data):
+    """Each event is a card with its cells labelled, and nothing runs off the screen."""
+    page = phone_page
+    login(page, "admin@score.demo", "score-demo")
+    page.goto("/audit/")
+    events = page.get_by_test_id("audit-events")
+    assert not events.locator("thead").is_visible()
+    first = events.locator("tbody tr").first
+    labels = first.locator("td[data-label]").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert labels == ['"Who"', '"Action"', '"Record"', '"From"']
+    assert first.bounding_box()["width"] <= 390
+    assert fits_the_window(page)
+    page.screenshot(path=str(DOCS / "audit-phone.png"), full_page=False)
