@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -23,7 +22,7 @@ from django.views.generic import ListView, TemplateView
 
 from enterprises.models import Enterprise, Province
 from score_portal.access import RoleRequiredMixin, get_editable_or_404
-from score_portal.datacache import CachedCountMixin, cached
+from score_portal.datacache import CachedCountMixin, cached, cached_html
 from score_portal.forms import StyledFormMixin
 from score_portal.models import User
 from score_portal.views import next_url
@@ -179,7 +178,7 @@ class ActionBoardView(CachedCountMixin, RoleRequiredMixin, ListView):
             # every cell that uses it (a key is text, so the template need not localise a number).
             action.key = str(action.pk)
             action.can_update = action.pk in editable
-            action.overdue = action.status in OPEN_STATUSES and action.due_on < self.today
+            action.overdue = action.is_overdue
             action.days_overdue = (self.today - action.due_on).days if action.overdue else 0
             action.agreed_on = day_of(action.visit)
             action.updated_on = day_of(action.updated_on_visit) if action.updated_on_visit else ""
@@ -202,19 +201,18 @@ class ActionBoardView(CachedCountMixin, RoleRequiredMixin, ListView):
 
         user = self.request.user
 
-        def build():
-            summaries = {
+        def summaries():
+            return {
                 "totals": self.scope.aggregate(**_counts(self.today)),
                 "by_enterprise": self.by_enterprise(),
                 "by_consultant": None if user.is_consultant else self.by_consultant(),
                 "by_province": self.by_province() if user.is_administrator else None,
             }
-            return render_to_string("consultants/_action_summaries.html", summaries)
 
         # The user's scope is theirs alone: a change to their provinces or assignments moves the
         # data version, so the key need not name them.
-        parts = ["action-board", user.role, user.pk, translation.get_language(), self.today]
-        return cached(parts, build)
+        parts = [user.role, user.pk, translation.get_language(), self.today]
+        return cached_html(parts, "consultants/_action_summaries.html", summaries)
 
     def by_enterprise(self):
         rows = (

@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.forms import DATE, NUMBER_ERRORS
 from enterprises.models import Province
-from modules.models import Enrolment
+from modules.models import Enrolment, Module
 from score_portal.datacache import cached_query
-from score_portal.forms import StyledFormMixin
+from score_portal.forms import StyledFormMixin, options_from
 from score_portal.models import Role, User
 from score_portal.uploads import AttachmentForm  # noqa: F401  (the visit page's upload form)
 
@@ -179,13 +179,6 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
         return duration
 
 
-def options_from(field, records):
-    """A model choice field's options from records the page has already read (the queryset
-    would read them again for each field); what is submitted is still checked against it."""
-    empty = [("", field.empty_label)] if field.empty_label is not None else []
-    field.widget.choices = empty + [(record.pk, field.label_from_instance(record)) for record in records]
-
-
 def supervisors_for(module):
     """Expert trainers for the module today: who may supervise a trainer candidate's visit."""
     return (
@@ -212,9 +205,48 @@ class ActionForm(StyledFormMixin, forms.ModelForm):
     def __init__(self, *args, enterprise, members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = enterprise.eit_members.current()
-        self.fields["owner"].label_from_instance = lambda m: f"{m.name} · {m.get_side_display()}"
+        self.fields["owner"].label_from_instance = owner_label
         if members is not None:
             options_from(self.fields["owner"], members)
+
+
+class ConsultantFilterForm(StyledFormMixin, forms.Form):
+    """The directory's filters; a value the form refuses (not a province the user sees, a NUL
+    character) leaves that filter out, as on the other lists."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or email")}),
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province"), queryset=Province.objects.none(), required=False, empty_label=_("All provinces")
+    )
+    module = forms.ModelChoiceField(
+        label=_("Certified for"),
+        queryset=Module.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("Any module"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, auto_id="%s", **kwargs)
+        self.fields["province"].queryset = Province.objects.visible_to(user)
+        self.fields["module"].label_from_instance = lambda m: f"{m.code} · {m.name}"
+        for name in ("province", "module"):
+            self.fields[name].widget.attrs["data-autosubmit"] = ""
+
+    def value_of(self, name):
+        """The cleaned value of a field, or None when absent or refused."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name)
+
+
+def owner_label(member):
+    """An EIT member as the owner menus name them: name and side."""
+    return f"{member.name} · {member.get_side_display()}"
 
 
 class ActionUpdateForm(StyledFormMixin, forms.ModelForm):

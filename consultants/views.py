@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
-from enterprises.models import Province
-from modules.models import Enrolment, Module
+from modules.models import Enrolment
 from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
 from score_portal.models import Role
 from score_portal.uploads import attachment_response
@@ -27,9 +26,11 @@ from .forms import (
     AssignmentForm,
     AttachmentForm,
     CertificationForm,
+    ConsultantFilterForm,
     ConsultantForm,
     VisitPlanForm,
     VisitRecordForm,
+    owner_label,
 )
 from .models import (
     OPEN_STATUSES,
@@ -62,17 +63,13 @@ class ConsultantListView(RoleRequiredMixin, ListView):
 
     def get_queryset(self):
         consultants = Consultant.objects.visible_to(self.request.user)
-        # A filter PostgreSQL cannot take (a NUL character) or that is not a key ("²" passes
-        # isdigit()) is ignored, as the other lists ignore a filter their form refuses.
-        get = {k: v for k, v in self.request.GET.items() if "\x00" not in v}
-        q = get.get("q", "").strip()
-        if q:
+        self.filters = ConsultantFilterForm(self.request.GET, user=self.request.user)
+        if q := (self.filters.value_of("q") or "").strip():
             consultants = consultants.filter(Q(user__name__icontains=q) | Q(user__email__icontains=q))
-        if province := get.get("province", ""):
-            is_key = province.isascii() and province.isdigit()
-            consultants = consultants.filter(provinces__pk=province) if is_key else consultants
-        if module := get.get("module", ""):
-            consultants = consultants.filter(certifications__module__code=module)
+        if province := self.filters.value_of("province"):
+            consultants = consultants.filter(provinces=province)
+        if module := self.filters.value_of("module"):
+            consultants = consultants.filter(certifications__module=module)
         # Each figure is its own correlated count: joining assignments and visits in one query
         # multiplied their rows (seconds at 10,000 enterprises), and only a page of 25 is counted.
         active = Assignment.objects.filter(consultant=OuterRef("pk"), ended_on__isnull=True).order_by()
@@ -98,8 +95,7 @@ class ConsultantListView(RoleRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            provinces=Province.objects.visible_to(self.request.user),
-            modules=Module.objects.all(),
+            filters=self.filters,
             quarter_start=quarter_start(),
             **kwargs,
         )
@@ -366,7 +362,7 @@ def visit_page_context(request, visit):
         if recordable
         else None,
         "owners": members,
-        "owner_options": [(m.pk, f"{m.name} · {m.get_side_display()}") for m in members],
+        "owner_options": [(m.pk, owner_label(m)) for m in members],
         "statuses": [(value, str(label)) for value, label in ActionStatus.choices],
         "readings": visit.readings.select_related("indicator"),
         "attachments": visit.attachments.all(),

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.forms import DATE, NUMBER_ERRORS
 from enterprises.models import EITMember, Enterprise, Province
-from score_portal.forms import StyledFormMixin
+from score_portal.forms import StyledFormMixin, options_from
 from score_portal.models import Role, User
 
 from .models import (
@@ -173,16 +173,20 @@ class ParticipantForm(StyledFormMixin, forms.ModelForm):
             for name in ("name", "side", "sex"):
                 self.fields[name].required = False  # taken from the member
 
-    def offer_members_of(self, enterprise):
+    def offer_members_of(self, value):
         """The member menu lists the EIT of the chosen enterprise only: a province's every member
-        (some 35,000 at 5,000 enterprises) made the page take seconds. Whatever is submitted is
-        still checked against all the members the user may pick."""
+        (some 35,000 at 5,000 enterprises) made the page take seconds. The choice is read by the
+        enterprise field itself (so only an enterprise the user may pick, and anything else is no
+        choice); whatever is submitted is still checked against all the members they may pick."""
         field = self.fields["eit_member"]
-        if enterprise is None or not str(enterprise).isdigit():
+        try:
+            enterprise = self.fields["enterprise"].clean(value)
+        except forms.ValidationError:
+            enterprise = None
+        if enterprise is None:
             field.widget.choices = [("", _("Choose the enterprise first"))]
             return
-        members = field.queryset.filter(enterprise_id=int(enterprise)).order_by("name")
-        field.widget.choices = [("", field.empty_label), *((m.pk, field.label_from_instance(m)) for m in members)]
+        options_from(field, field.queryset.filter(enterprise=enterprise).order_by("name"))
 
     def clean(self):
         data = super().clean()

@@ -15,7 +15,7 @@ from enterprises.models import Enterprise
 from enterprises.spreadsheets import Column, write_xlsx
 from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
 from score_portal.audit import audit_log
-from score_portal.datacache import CachedCountPaginator, cached_query
+from score_portal.datacache import CachedCountMixin, CachedCountPaginator, cached_query
 from score_portal.models import AuditEvent, Role
 from score_portal.registry import registry
 
@@ -175,10 +175,9 @@ class EnrolmentDetailView(RoleRequiredMixin, View):
 # Classroom sessions --------------------------------------------------------
 
 
-class SessionListView(RoleRequiredMixin, ListView):
+class SessionListView(CachedCountMixin, RoleRequiredMixin, ListView):
     template_name = "modules/session_list.html"
     paginate_by = 20
-    paginator_class = CachedCountPaginator
 
     def get_queryset(self):
         sessions = ClassroomSession.objects.visible_to(self.request.user).select_related("module", "province")

@@ -9,7 +9,6 @@ provinces, a consultant their own visits and the enterprises assigned to them.
 from django import forms
 from django.http import Http404
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from django.views import View
 from consultants.models import Assignment, Visit
 from enterprises.models import Enterprise, Province
 from score_portal.access import RoleRequiredMixin
-from score_portal.datacache import cached
+from score_portal.datacache import cached, cached_html
 from score_portal.forms import StyledFormMixin
 from score_portal.models import Role
 
@@ -75,12 +74,11 @@ def completeness_blocks(user, provinces, *, limit=LIMIT):
 def completeness_body(user, provinces, *, query):
     """The page's tables as HTML, cached with them: rendering them costs more than reading them."""
     provinces = list(provinces)
-
-    def render():
-        blocks = completeness_blocks(user, provinces, limit=LIMIT)
-        return render_to_string("reports/_completeness_body.html", {"blocks": blocks, "query": query})
-
-    return cached(["completeness-body", *completeness_parts(user, provinces, LIMIT), query], render)
+    return cached_html(
+        [*completeness_parts(user, provinces, LIMIT), query],
+        "reports/_completeness_body.html",
+        lambda: {"blocks": completeness_blocks(user, provinces, limit=LIMIT), "query": query},
+    )
 
 
 def build_completeness(user, provinces, *, limit=LIMIT):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from enterprises.models import Province
 from modules.models import Module
-from score_portal.datacache import cached
+from score_portal.datacache import cached, cached_html
 from score_portal.forms import StyledFormMixin
 
 from .province import period_bounds
@@ -175,12 +175,8 @@ def body_for(user, form, *, blocks, start, end, query):
     """The dashboard's body as HTML, cached with its blocks: rendering the charts and tables
     costs more than reading the figures, and it is the same for everyone with the same scope.
     ``blocks`` may be lazy: they are read only when the HTML is not in the cache."""
-    from django.template.loader import render_to_string
-
     context = {"blocks": blocks, "start": start, "end": end, "query": query}
-    return cached(
-        ["body", *cache_parts(user, form), query], lambda: render_to_string("reports/dashboard/_body.html", context)
-    )
+    return cached_html([*cache_parts(user, form), query], "reports/dashboard/_body.html", lambda: context)
 
 
 def find_block(blocks, key):

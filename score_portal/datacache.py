@@ -113,6 +113,15 @@ def cached(parts, build):
     return value
 
 
+def cached_html(parts, template, context, request=None):
+    """``template`` rendered once and kept as HTML like the figures (rendering a page's tables
+    costs more than reading them): ``context()`` is called only when the HTML is not cached.
+    For templates without forms, which would carry a per-session token."""
+    from django.template.loader import render_to_string
+
+    return cached(["html", template, *parts], lambda: render_to_string(template, context(), request=request))
+
+
 def cached_query(kind, queryset, build):
     """``build()``, cached under ``kind`` and the SQL of ``queryset``: for figures read from a
     queryset over counted records only (the SQL names the user's scope, so each scope has its own

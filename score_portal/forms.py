@@ -4,6 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from .models import AuditEvent, Role, User
 
 
+def options_from(field, records):
+    """A model choice field's options from records already read (its queryset would read them
+    again, each time the field is drawn); what is submitted is still checked against the queryset."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.widget.choices = empty + [(record.pk, field.label_from_instance(record)) for record in records]
+
+
 class StyledFormMixin:
     """Gives every widget the layout's classes, so templates stay plain."""
 

@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +14,7 @@ from django.views.i18n import set_language
 
 from . import services
 from .access import RoleRequiredMixin, get_editable_or_404
-from .datacache import cached
+from .datacache import cached_html
 from .forms import AuditFilterForm, InviteForm, UserFilterForm, UserForm
 from .models import AuditEvent, Role, User
 from .registry import registry
@@ -33,15 +32,15 @@ class HomeView(LoginRequiredMixin, TemplateView):
             if user.role not in panel.roles:
                 continue
             if panel.cached:
-                parts = ["home-panel", panel.template, user.pk, user.role, get_language(), timezone.localdate()]
-                panels.append({"html": cached(parts, lambda panel=panel: self.render_panel(panel))})
+                parts = [user.pk, user.role, get_language(), timezone.localdate()]
+                html = cached_html(parts, panel.template, lambda panel=panel: self.panel_context(panel), self.request)
+                panels.append({"html": html})
             else:
-                panels.append({"template": panel.template, **panel.context(self.request)})
+                panels.append(self.panel_context(panel)["panel"])
         return super().get_context_data(panels=panels, **kwargs)
 
-    def render_panel(self, panel):
-        context = {"panel": {"template": panel.template, **panel.context(self.request)}}
-        return render_to_string(panel.template, context, request=self.request)
+    def panel_context(self, panel):
+        return {"panel": {"template": panel.template, **panel.context(self.request)}}
 
 
 def switch_language(request):

@@ -222,6 +222,16 @@ def test_the_member_menu_lists_the_chosen_enterprises_eit_only(client_for, coord
     assert theirs.name not in page.content.decode()
     assert 'hx-select="#id_eit_member"' in page.content.decode()  # what the enterprise menu takes
 
+    # Anything but an enterprise the user may pick is no choice, not an error page.
+    elsewhere = EnterpriseFactory(province=province("SC"))
+    EITMemberFactory(enterprise=elsewhere, name="Sichuan Member")
+    for value in ("²", "99999999999999999999", "abc", str(elsewhere.pk)):
+        page = client.get(f"/training/{session.pk}/?enterprise={value}")
+        assert page.status_code == 200, value
+        assert [c.data["label"] for c in page.context["participant_form"]["eit_member"]] == [
+            "Choose the enterprise first"
+        ], value
+
     # A member of the other enterprise is still refused, and one of the chosen enterprise taken.
     assert (
         "not on the chosen enterprise"
