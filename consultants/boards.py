@@ -221,15 +221,26 @@ class ActionBoardView(CachedCountMixin, RoleRequiredMixin, ListView):
             .filter(open_count__gt=0)
             .order_by("-overdue_count", "-open_count", "enterprise__name_en")[:10]
         )
-        return [{**r, "name": _bilingual(r["enterprise__name_en"], r["enterprise__name_zh"])} for r in rows]
+        return [
+            {
+                **r,
+                "name": _bilingual(r["enterprise__name_en"], r["enterprise__name_zh"]),
+                "filter": f"enterprise={r['enterprise']}",
+            }
+            for r in rows
+        ]
 
     def by_consultant(self):
-        return list(
+        rows = (
             self.scope.values("visit__consultant", "visit__consultant__user__name")
             .annotate(**_counts(self.today))
             .filter(open_count__gt=0)
             .order_by("-overdue_count", "-open_count", "visit__consultant__user__name")
         )
+        return [
+            {**r, "name": r["visit__consultant__user__name"], "filter": f"consultant={r['visit__consultant']}"}
+            for r in rows
+        ]
 
     def by_province(self):
         rows = list(
@@ -247,6 +258,7 @@ class ActionBoardView(CachedCountMixin, RoleRequiredMixin, ListView):
                 **r,
                 "name": _bilingual(r["enterprise__province__name_en"], r["enterprise__province__name_zh"]),
                 "coordinators": coordinators.get(r["enterprise__province"], []),
+                "filter": f"province={r['enterprise__province']}",
             }
             for r in rows
         ]
