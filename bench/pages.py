@@ -37,25 +37,23 @@ def pages_to_measure():
     from django.db.models import Count
 
     from consultants.models import Visit
-    from enterprises.models import Enterprise, Province
+    from enterprises.models import Enterprise
     from score_portal.models import User
 
     coordinator = User.objects.get(email="coordinator.zj@score.demo")
     consultant = User.objects.get(email="consultant1@score.demo")
-    zj = Province.objects.get(code="ZJ")
-    # The enterprise with the most records in Zhejiang: the heaviest detail page there is.
+    # The coordinator's enterprise with the most visits: the heaviest detail page they have.
     busiest = (
-        Enterprise.objects.filter(province=zj)
+        Enterprise.objects.visible_to(coordinator)
         .annotate(n=Count("enrolments__visits", distinct=True))
         .order_by("-n", "pk")
         .first()
     )
+    # A visit the consultant is writing up (a draft or a returned one): the form at its fullest.
     visit = (
-        Visit.objects.visible_to(consultant)
-        .filter(status__in=["draft", "returned"], consultant__user=consultant)
-        .order_by("-held_on", "-pk")
-        .first()
-    ) or Visit.objects.visible_to(consultant).order_by("-pk").first()
+        Visit.objects.recordable_by(consultant).exclude(status="planned").order_by("-held_on", "-pk").first()
+        or Visit.objects.visible_to(consultant).order_by("-pk").first()
+    )
     return [
         ("floor: minimal signed-in view", "coordinator", "/bench-floor/", False),
         (

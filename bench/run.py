@@ -26,7 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pgserver import drop_database, fresh_database  # bench/, the script's folder
+from load import flush_redis  # bench/, the script's folder
+from pgserver import drop_database, fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -93,13 +94,12 @@ def main():
         "budgets": BUDGET,
         "sizes": {},
     }
-    failures = []
     try:
         if "pages" not in skip:
             for size in sizes:
                 say(f"pages: building {size:,} enterprises with seed_demo --scale {size}…")
                 size_env, migrate_s, seed_s = build(url, PAGES_DB, size, env)
-                run([PY, "-c", "import redis,os;redis.Redis.from_url(os.environ['REDIS_URL']).flushdb()"], size_env)
+                flush_redis(size_env["REDIS_URL"])
                 say(f"  seeded in {seed_s} s; timing pages…")
                 measured = json.loads(run([PY, "bench/pages.py", "--repeats", str(args.repeats)], size_env))
                 result["sizes"][str(size)] = {

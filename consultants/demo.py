@@ -27,7 +27,7 @@ from enterprises.models import EITMember, Province
 from modules.demo import KPI_PROFILES
 from modules.models import ClassroomSession, Enrolment, Indicator, Measurement, Module
 from score_portal.models import Role, User
-from score_portal.scale import WIDE_BATCH, Steps, bulk, timestamps
+from score_portal.scale import WIDE_BATCH, Steps, at, bulk, timestamps
 from score_portal.uploads import check_upload
 
 from . import services
@@ -368,7 +368,7 @@ def seed_demo(*, stdout, scale=0):
                 consultant=assignment.consultant,
                 supervisor=_supervisor(assignment.consultant, assignment.enrolment.module, day),
                 visit_type="consulting",
-                planned_at=_at(day, 9, 30),
+                planned_at=at(day, 9, 30),
                 notes="与 EIT 跟进改进计划。 / Follow up the improvement plan with the EIT.",
             )
     for email, prefixes in ASSIGNMENTS.items():
@@ -378,10 +378,6 @@ def seed_demo(*, stdout, scale=0):
         f"  consultant assignments: {Assignment.objects.filter(ended_on__isnull=True).count()}, "
         f"visits: {Visit.objects.count()}, actions: {ImprovementAction.objects.count()}"
     )
-
-
-def _at(day, hour, minute=0):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
 def _supervisor(consultant, module, on):
@@ -429,7 +425,7 @@ def _seed_history(email, prefix):
                 consultant=consultant,
                 supervisor=_supervisor(consultant, module, day),
                 visit_type=spec["type"],
-                planned_at=_at(day, 9, 30),
+                planned_at=at(day, 9, 30),
                 duration_hours=Decimal(rng.choice(["3", "3.5", "4", "6"])),
                 status=spec["status"],
                 notes=spec.get("notes", ""),
@@ -443,7 +439,7 @@ def _seed_history(email, prefix):
     events, attendees, readings, actions = [], [], [], []
     for visit, spec in zip(visits, specs, strict=True):
         day = today - datetime.timedelta(days=spec["days_ago"])
-        visit.created_at = _at(min(day, today) - datetime.timedelta(days=14), 16, 10)
+        visit.created_at = at(min(day, today) - datetime.timedelta(days=14), 16, 10)
         steps = _steps(visit, spec, consultant.user, reviewer, day)
         events += [
             VisitEvent(visit=visit, from_status=a, to_status=b, comment=c, by=by, at=at) for a, b, c, by, at in steps
@@ -483,8 +479,8 @@ def _seed_history(email, prefix):
     Visit.objects.bulk_update(visits, ["created_at", "version", "review_comment", "reviewed_by"])
     stamps = [event.at for event in events]
     VisitEvent.objects.bulk_create(events)  # stamps them "now" ...
-    for event, at in zip(events, stamps, strict=True):
-        event.at = at
+    for event, stamp in zip(events, stamps, strict=True):
+        event.at = stamp
     VisitEvent.objects.bulk_update(events, ["at"])  # ... so put back when each step was taken
     Visit.attendees.through.objects.bulk_create(attendees)
     VisitReading.objects.bulk_create(readings)
@@ -501,18 +497,18 @@ def _steps(visit, spec, author, reviewer, day):
     """The workflow steps a visit went through: (from, to, comment, by, at)."""
     status = spec["status"]
     if status == "cancelled":
-        return [("planned", "cancelled", spec.get("notes", ""), author, _at(day, 8, 0) - datetime.timedelta(days=1))]
+        return [("planned", "cancelled", spec.get("notes", ""), author, at(day, 8, 0) - datetime.timedelta(days=1))]
     if status not in ("submitted", "returned", "approved"):
         return []
-    steps = [("draft", "submitted", "", author, _at(day, 18, 20))]
+    steps = [("draft", "submitted", "", author, at(day, 18, 20))]
     if status == "returned" or spec.get("returned_first"):
         comment = spec.get("review") or spec["returned_first"]
-        steps.append(("submitted", "returned", comment, reviewer, _at(day + datetime.timedelta(days=2), 10, 5)))
+        steps.append(("submitted", "returned", comment, reviewer, at(day + datetime.timedelta(days=2), 10, 5)))
     if status == "approved":
         if spec.get("returned_first"):
-            steps.append(("returned", "submitted", "", author, _at(day + datetime.timedelta(days=3), 20, 40)))
+            steps.append(("returned", "submitted", "", author, at(day + datetime.timedelta(days=3), 20, 40)))
         comment = "记录完整，同意。 / Complete record, approved." if spec.get("returned_first") else ""
-        steps.append(("submitted", "approved", comment, reviewer, _at(day + datetime.timedelta(days=4), 11, 15)))
+        steps.append(("submitted", "approved", comment, reviewer, at(day + datetime.timedelta(days=4), 11, 15)))
     if status in ("returned", "approved"):
         visit.review_comment, visit.reviewed_by = steps[-1][2], reviewer
     return steps
@@ -546,7 +542,7 @@ def _photo(visit, author, caption, colour):
     upload = SimpleUploadedFile(f"IMG_{visit.pk:04d}{len(caption):02d}.jpg", data.getvalue(), "image/jpeg")
     form = SimpleNamespace(checked=check_upload(upload), cleaned_data={"caption": caption})
     attachment = services.attachment_add(actor=author, visit=visit, form=form)
-    Attachment.objects.filter(pk=attachment.pk).update(uploaded_at=_at(visit.held_on, 11, 30))
+    Attachment.objects.filter(pk=attachment.pk).update(uploaded_at=at(visit.held_on, 11, 30))
 
 
 # Scale data (seed_demo --scale N).
@@ -819,21 +815,20 @@ def _scale_visits(leads, staff, admin, rng, today):
                 enrolment=enrolment,
                 consultant_id=assignment.consultant_id,
                 visit_type=visit_type,
-                planned_at=_at(day, rng.choice([9, 10, 14]), 30),
+                planned_at=at(day, rng.choice([9, 10, 14]), 30),
                 duration_hours=Decimal(rng.choice(["3", "3.5", "4", "6"])),
                 status=status,
                 notes="" if held else "与 EIT 跟进改进计划。 / Follow up the improvement plan with the EIT.",
                 held_on=day if held else None,
                 activities="\n".join(activity) if held else "",
                 findings="\n".join(finding) if held and (status != "draft" or rng.random() < 0.5) else "",
-                created_at=_at(min(day, today) - datetime.timedelta(days=14), 16, 10),
+                created_at=at(min(day, today) - datetime.timedelta(days=14), 16, 10),
             )
             returned_first = status == "approved" and rng.random() < 0.1
             review = rng.choice(SCALE_REVIEWS)
             spec = {"status": status, "returned_first": review if returned_first else None, "review": review}
             visit.steps = _steps(visit, spec, assignment.consultant.user, reviewer, day)
             visit.version = 2 + len(visit.steps) if held else 1
-            visit.reviewer = reviewer
             visits.append(visit)
             held_so_far += held
     with timestamps(Visit, "created_at"):
@@ -889,7 +884,7 @@ def _scale_readings(visits, rng):
                     period=visit.held_on.replace(day=1),
                     value=value,
                     source="visit",
-                    entered_by=visit.reviewer,
+                    entered_by=visit.reviewed_by,  # _steps names the reviewer of every approved visit
                     entered_at=visit.steps[-1][4],
                 )
                 measurements.append(reading.measurement)
@@ -939,15 +934,10 @@ def _scale_attendees_and_actions(visits, team, rng, today):
                         result="已完成。 / Done." if status == "done" else "",
                         updated_on_visit=following if following and status != "open" else None,
                         closed_on=min(due, looked_at, today) if status == "done" else None,
-                        updated_at=_at(looked_at, 18),
+                        updated_at=at(looked_at, 18),
                     )
                 )
-    # The last visit's attendees are added through the ORM: the one signal of the scale data, so
-    # the dashboards' cached blocks (see score_portal.datacache) are counted again.
-    last = attendees.pop() if attendees else None
     bulk(through, attendees, batch_size=5000)
-    if last:
-        Visit.objects.get(pk=last.visit_id).attendees.add(last.eitmember_id)
     with timestamps(ImprovementAction, "updated_at"):
         bulk(ImprovementAction, actions, batch_size=5000)
-    return len(attendees) + (last is not None), len(actions)
+    return len(attendees), len(actions)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from enterprises.demo import SCALE_NAME, scale_enterprises
 from enterprises.models import Enterprise
 from score_portal.models import User
-from score_portal.scale import Steps, bulk, timestamps
+from score_portal.scale import Steps, at, bulk, timestamps
 
 from .models import PilotReport, PilotReportEvent, ReportingRule, ReportStatus
 
@@ -59,10 +59,6 @@ def _narrative(unit):
     key = next((k for k in NARRATIVES if unit.name_en.startswith(k)), "Shaoxing")
     zh, en = NARRATIVES[key]
     return f"{zh}\n\n{en}"
-
-
-def _at(day, hour=10):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
 
 
 def _figures(rng):
@@ -132,13 +128,13 @@ def _history(report, status, period, coordinator, admin):
         steps.append((ReportStatus.SUBMITTED, status, comment, admin, written + datetime.timedelta(days=8)))
     for from_status, to_status, comment, by, day in steps:
         PilotReportEvent.objects.create(
-            report=report, from_status=from_status, to_status=to_status, comment=comment, by=by, at=_at(day)
+            report=report, from_status=from_status, to_status=to_status, comment=comment, by=by, at=at(day)
         )
     report.status = status
     if status != ReportStatus.DRAFT:
-        report.submitted_by, report.submitted_at = coordinator, _at(submitted)
+        report.submitted_by, report.submitted_at = coordinator, at(submitted)
     if status in (ReportStatus.APPROVED, ReportStatus.RETURNED):
-        report.reviewed_by, report.reviewed_at = admin, _at(written + datetime.timedelta(days=8))
+        report.reviewed_by, report.reviewed_at = admin, at(written + datetime.timedelta(days=8))
         report.review_comment = steps[-1][2]
     report.version = len(steps)
     report.save()
@@ -189,7 +185,7 @@ def _seed_scale(stdout):
                 due_on=period.due_on,
                 narrative=f"{zh}\n\n{en}" if status != ReportStatus.DRAFT else "",
                 created_by=writer,
-                created_at=_at(written),
+                created_at=at(written),
                 **_figures(rng),
             )
             history = _scale_history(report, status, written, writer, admin, rng)
@@ -212,21 +208,21 @@ def _scale_history(report, status, written, writer, admin, rng):
     today = timezone.localdate()
     submitted = min(written + datetime.timedelta(days=rng.randint(2, 12)), today)
     reviewed = min(submitted + datetime.timedelta(days=rng.randint(1, 6)), today)
-    steps = [PilotReportEvent(from_status="", to_status=ReportStatus.DRAFT, by=writer, at=_at(written))]
+    steps = [PilotReportEvent(from_status="", to_status=ReportStatus.DRAFT, by=writer, at=at(written))]
     if status != ReportStatus.DRAFT:
         steps.append(
             PilotReportEvent(
-                from_status=ReportStatus.DRAFT, to_status=ReportStatus.SUBMITTED, by=writer, at=_at(submitted, 16)
+                from_status=ReportStatus.DRAFT, to_status=ReportStatus.SUBMITTED, by=writer, at=at(submitted, 16)
             )
         )
-        report.submitted_by, report.submitted_at = writer, _at(submitted, 16)
+        report.submitted_by, report.submitted_at = writer, at(submitted, 16)
     if status in (ReportStatus.APPROVED, ReportStatus.RETURNED):
         comment = RETURN_COMMENT if status == ReportStatus.RETURNED else ""
         steps.append(
             PilotReportEvent(
-                from_status=ReportStatus.SUBMITTED, to_status=status, comment=comment, by=admin, at=_at(reviewed, 11)
+                from_status=ReportStatus.SUBMITTED, to_status=status, comment=comment, by=admin, at=at(reviewed, 11)
             )
         )
-        report.reviewed_by, report.reviewed_at, report.review_comment = admin, _at(reviewed, 11), comment
+        report.reviewed_by, report.reviewed_at, report.review_comment = admin, at(reviewed, 11), comment
     report.status, report.version = status, len(steps)
     return steps

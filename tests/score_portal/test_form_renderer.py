@@ -11,7 +11,6 @@ import pytest
 from django import forms
 from django.core.management import call_command
 from django.forms.renderers import DjangoTemplates, get_default_renderer
-from django.test import Client
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
@@ -137,7 +136,7 @@ CSRF = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+|("X-CSRFToken": ")
 
 
 @pytest.mark.django_db
-def test_the_portals_pages_with_forms_are_the_same_with_djangos_renderer(settings, tmp_path):
+def test_the_portals_pages_with_forms_are_the_same_with_djangos_renderer(settings, tmp_path, client_for):
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", stdout=io.StringIO())
     enterprise = Enterprise.objects.filter(province__code="ZJ").order_by("pk").first()
@@ -186,8 +185,7 @@ def test_the_portals_pages_with_forms_are_the_same_with_djangos_renderer(setting
     }
     checked = 0
     for email, urls in pages.items():
-        client = Client()
-        client.force_login(User.objects.get(email=email))
+        client = client_for(User.objects.get(email=email))
         for url in urls:
             settings.FORM_RENDERER = "django.forms.renderers.DjangoTemplates"
             assert type(get_default_renderer()) is DjangoTemplates

@@ -8,7 +8,6 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db.models import Count, Q
-from django.test import Client
 from django.utils import timezone
 
 from consultants.models import Assignment, ImprovementAction, Visit, VisitReading, lead_problem
@@ -125,7 +124,7 @@ def test_scale_enterprises_have_proportional_coherent_data_and_a_second_run_adds
     assert counts() == before
 
 
-def test_pages_and_dashboards_work_on_the_scale_data(seeded):
+def test_pages_and_dashboards_work_on_the_scale_data(seeded, client_for):
     scale = scale_enterprises()
     enterprise = scale.filter(province__code="ZJ", enrolments__status="consulting").first()
     people = {
@@ -153,8 +152,7 @@ def test_pages_and_dashboards_work_on_the_scale_data(seeded):
         "/dashboard/completeness/",
     ]
     for email, user in people.items():
-        client = Client()
-        client.force_login(user)
+        client = client_for(user)
         mine = pages + ([] if user.is_consultant else staff_pages)
         if user.is_consultant:
             assigned = Enterprise.objects.visible_to(user).filter(pk__in=scale).first()
