@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.forms import DATE, NUMBER_ERRORS
 from enterprises.models import Province
 from modules.models import Enrolment, Module
-from score_portal.datacache import cached_query
+from score_portal.datacache import cached
 from score_portal.forms import StyledFormMixin, options_from
 from score_portal.models import Role, User
 from score_portal.uploads import AttachmentForm  # noqa: F401  (the visit page's upload form)
@@ -133,9 +133,14 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
             options_from(self.fields["attendees"], members)
         self.fields["duration_hours"].error_messages.update(NUMBER_ERRORS)
         supervisor = self.fields["supervisor"]
-        supervisor.queryset = supervisors_for(self.instance.enrolment.module)
-        options = cached_query(
-            "supervisor-options", supervisor.queryset, lambda: list(supervisor.queryset.values_list("pk", "user__name"))
+        module = self.instance.enrolment.module
+        if self.is_bound:  # what a submitted choice is checked against
+            supervisor.queryset = supervisors_for(module)
+        # The menu, kept with the figures (certifications are counted records) for the module and
+        # the day: building the query of expert trainers cost more than showing the page's form.
+        options = cached(
+            ["supervisor-options", module.pk, timezone.localdate()],
+            lambda: list(supervisors_for(module).values_list("pk", "user__name")),
         )
         supervisor.widget.choices = [("", supervisor.empty_label), *options]
         readings = {r.indicator_id: r.value for r in self.instance.readings.all()}

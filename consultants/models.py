@@ -180,6 +180,9 @@ class VisitStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+RECORDABLE_STATUSES = (VisitStatus.PLANNED, VisitStatus.DRAFT, VisitStatus.RETURNED)
+
+
 class VisitQuerySet(ScopedQuerySet):
     """Staff see the visits of the enterprises they see; a consultant sees their own visits
     (and none of another consultant's drafts)."""
@@ -192,11 +195,10 @@ class VisitQuerySet(ScopedQuerySet):
         return self.filter(enrolment__enterprise__in=Enterprise.objects.visible_to(user))
 
     def recordable_by(self, user):
-        """Visits whose record the user fills in: their own, until submitted."""
+        """Visits whose record the user fills in: their own, until submitted (the same rule as
+        Visit.is_recordable_by, for one visit already read)."""
         if user.is_authenticated and user.is_consultant:
-            return self.filter(
-                consultant__user=user, status__in=[VisitStatus.PLANNED, VisitStatus.DRAFT, VisitStatus.RETURNED]
-            )
+            return self.filter(consultant__user=user, status__in=RECORDABLE_STATUSES)
         return self.none()
 
     def reviewable_by(self, user):
@@ -263,6 +265,16 @@ class Visit(ChoiceDisplayMixin, models.Model):
 
     def __str__(self):
         return f"{self.enrolment.enterprise} · {self.planned_at:%Y-%m-%d}"
+
+    def is_recordable_by(self, user):
+        """VisitQuerySet.recordable_by for this visit, without a query: the visit page has read
+        the visit (and its consultant) already."""
+        return (
+            user.is_authenticated
+            and user.is_consultant
+            and self.consultant.user_id == user.pk
+            and self.status in RECORDABLE_STATUSES
+        )
 
     @property
     def is_locked(self):

@@ -338,7 +338,7 @@ def review_panel(request):
 def visit_page_context(request, visit):
     """Everything the visit page shows besides the record form: actions agreed on it, the
     enterprise's earlier open actions to follow up, readings, attachments and history."""
-    recordable = Visit.objects.recordable_by(request.user).filter(pk=visit.pk).exists()
+    recordable = visit.is_recordable_by(request.user)
     actions = ImprovementAction.objects.visible_to(request.user).select_related("owner", "visit")
     # The EIT's current members, read once for every list of them the page offers.
     members = list(visit.enrolment.enterprise.eit_members.current()) if recordable else []

@@ -11,6 +11,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -221,3 +222,17 @@ def test_a_calendar_feed_holds_its_consultants_visits_only(world, request, perso
 
 def test_a_calendar_feed_with_a_made_up_token_is_not_found(world):
     assert Client().get("/calendar/not-a-real-token.ics").status_code == 404
+
+
+@pytest.mark.parametrize("status", ["planned", "draft", "returned", "submitted", "approved", "cancelled"])
+def test_the_visit_page_rule_for_recording_is_the_querysets(request, world, status):
+    """The visit page asks the visit it has read (Visit.is_recordable_by) rather than the database
+    (VisitQuerySet.recordable_by): both must give the same answer for every person and status."""
+    Visit.objects.update(status=status)
+    for name in PEOPLE:
+        user = request.getfixturevalue(name) if name != "anonymous" else AnonymousUser()
+        for visit in Visit.objects.select_related("consultant"):
+            in_queryset = Visit.objects.recordable_by(user).filter(pk=visit.pk).exists()
+            assert visit.is_recordable_by(user) == in_queryset, (name, status)
+        if name == "consultant1":  # the rule is not empty: its own visit, until submitted
+            assert Visit.objects.recordable_by(user).exists() == (status in ("planned", "draft", "returned"))
