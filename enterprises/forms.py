@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from score_portal.audit import audit_log
-from score_portal.forms import StyledFormMixin
+from score_portal.forms import StyledFormMixin, cached_options
 from score_portal.models import AuditEvent, Role, User
 
 from .credit_code import validate_credit_code
@@ -85,6 +85,8 @@ class EnterpriseFilterForm(StyledFormMixin, forms.Form):
         self.fields["sector"].choices = [("", _("All sectors")), *Sector.choices]
         self.fields["group"].queryset = Enterprise.objects.visible_to(user).groups()
         self.fields["group"].empty_label = _("All groups")
+        for name in ("province", "group"):  # what a choice is checked against stays the queryset
+            cached_options(self.fields[name], "enterprise-filter", name, user.role, user.pk)
         for name in ("province", "status", "sector", "pilot", "group", "sort"):
             self.fields[name].widget.attrs["data-autosubmit"] = ""
 

@@ -24,6 +24,7 @@ TIMEOUT = 60 * 10
 # cached menus and panels show their names (a sign-in saves the user too, which is rare enough).
 COUNTED = [
     "score_portal.User",
+    "enterprises.Province",  # its name is in cached menus
     "enterprises.Enterprise",
     "enterprises.EITMember",
     "enterprises.Suggestion",
