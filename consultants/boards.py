@@ -22,8 +22,8 @@ from django.views.generic import ListView, TemplateView
 
 from enterprises.models import Enterprise, Province
 from score_portal.access import RoleRequiredMixin, get_editable_or_404
-from score_portal.datacache import CachedCountMixin, cached, cached_html
-from score_portal.forms import StyledFormMixin
+from score_portal.datacache import CachedCountMixin, cached_html
+from score_portal.forms import FilterFormMixin, StyledFormMixin, cached_options
 from score_portal.models import User
 from score_portal.views import next_url
 
@@ -74,7 +74,7 @@ def with_visits(actions):
     return actions
 
 
-class ActionFilterForm(StyledFormMixin, forms.Form):
+class ActionFilterForm(FilterFormMixin, StyledFormMixin, forms.Form):
     STATUSES = [
         ("open", gettext_lazy("Open and in progress")),
         ("overdue", gettext_lazy("Overdue")),
@@ -94,16 +94,12 @@ class ActionFilterForm(StyledFormMixin, forms.Form):
         if user.is_consultant:
             del self.fields["consultant"]
         else:
-            consultants = Consultant.objects.visible_to(user).order_by("user__name")
             field = self.fields["consultant"]
-            field.queryset = consultants  # what a submitted choice is checked against
-            # The options as (id, name) pairs, kept with the figures: a directory of consultants
-            # need not be read and built as objects to fill one menu.
+            field.queryset = Consultant.objects.visible_to(user).select_related("user").order_by("user__name")
+            field.label_from_instance = lambda consultant: consultant.user.name
+            field.empty_label = _("All consultants")
             # The user's scope is theirs alone (a change to it moves the data version).
-            options = cached(
-                ["consultant-options", user.role, user.pk], lambda: list(consultants.values_list("pk", "user__name"))
-            )
-            field.widget.choices = [("", _("All consultants")), *options]
+            cached_options(field, "board-consultants", user.role, user.pk)
         if user.is_administrator:
             self.fields["province"].queryset = Province.objects.visible_to(user)
             self.fields["province"].empty_label = _("All provinces")
@@ -112,12 +108,6 @@ class ActionFilterForm(StyledFormMixin, forms.Form):
         for name in ("status", "consultant", "province"):
             if name in self.fields:
                 self.fields[name].widget.attrs["data-autosubmit"] = ""
-
-    def value_of(self, name):
-        """The cleaned value of a field, or None when absent or not valid (a bad filter is ignored)."""
-        if not hasattr(self, "cleaned_data"):
-            self.is_valid()
-        return self.cleaned_data.get(name)
 
 
 class ActionBoardView(CachedCountMixin, RoleRequiredMixin, ListView):

@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.forms import DATE, NUMBER_ERRORS
 from enterprises.models import Province
 from modules.models import Enrolment, Module
-from score_portal.datacache import cached
-from score_portal.forms import StyledFormMixin, options_from
+from score_portal.forms import FilterFormMixin, StyledFormMixin, cached_options, options_from
 from score_portal.models import Role, User
 from score_portal.uploads import AttachmentForm  # noqa: F401  (the visit page's upload form)
 
@@ -138,11 +137,10 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
             supervisor.queryset = supervisors_for(module)
         # The menu, kept with the figures (certifications are counted records) for the module and
         # the day: building the query of expert trainers cost more than showing the page's form.
-        options = cached(
-            ["supervisor-options", module.pk, timezone.localdate()],
-            lambda: list(supervisors_for(module).values_list("pk", "user__name")),
+        supervisor.label_from_instance = lambda consultant: consultant.user.name
+        cached_options(
+            supervisor, "supervisors", module.pk, timezone.localdate(), records=lambda: supervisors_for(module)
         )
-        supervisor.widget.choices = [("", supervisor.empty_label), *options]
         readings = {r.indicator_id: r.value for r in self.instance.readings.all()}
         self.indicators = list(self.instance.enrolment.module.indicators.filter(is_active=True))
         for indicator in self.indicators:
@@ -215,7 +213,7 @@ class ActionForm(StyledFormMixin, forms.ModelForm):
             options_from(self.fields["owner"], members)
 
 
-class ConsultantFilterForm(StyledFormMixin, forms.Form):
+class ConsultantFilterForm(FilterFormMixin, StyledFormMixin, forms.Form):
     """The directory's filters; a value the form refuses (not a province the user sees, a NUL
     character) leaves that filter out, as on the other lists."""
 
@@ -241,12 +239,6 @@ class ConsultantFilterForm(StyledFormMixin, forms.Form):
         self.fields["module"].label_from_instance = lambda m: f"{m.code} · {m.name}"
         for name in ("province", "module"):
             self.fields[name].widget.attrs["data-autosubmit"] = ""
-
-    def value_of(self, name):
-        """The cleaned value of a field, or None when absent or refused."""
-        if not hasattr(self, "cleaned_data"):
-            self.is_valid()
-        return self.cleaned_data.get(name)
 
 
 def owner_label(member):

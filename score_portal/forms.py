@@ -12,18 +12,31 @@ def options_from(field, records):
     field.widget.choices = empty + [(record.pk, field.label_from_instance(record)) for record in records]
 
 
-def cached_options(field, *parts):
-    """A model choice field's options kept with the figures, for a queryset of counted records:
-    ``parts`` name what the queryset depends on (the user's scope); the labels are kept per
-    language. Reading and building the records cost more than the rest of a filter form."""
+def cached_options(field, *parts, records=None):
+    """A model choice field's options kept with the figures, for records that are counted:
+    ``parts`` name what the options depend on (the user's scope, a module and day); the labels
+    are kept per language. ``records()`` reads them when they are not cached (by default the
+    field's queryset, which is still what a submitted choice is checked against). Reading and
+    building the records cost more than the rest of a filter form."""
     from .datacache import cached
 
-    pairs = cached(
-        ["options", *parts, get_language()],
-        lambda: [(record.pk, field.label_from_instance(record)) for record in field.queryset],
-    )
+    def read():
+        return [(record.pk, field.label_from_instance(record)) for record in (records or field.queryset.all)()]
+
+    pairs = cached(["options", *parts, get_language()], read)
     empty = [("", field.empty_label)] if field.empty_label is not None else []
     field.widget.choices = empty + [tuple(pair) for pair in pairs]
+
+
+class FilterFormMixin:
+    """A list's filters: a value the form refuses (not a record the user sees, a NUL character)
+    leaves that filter out, as a list ignores a filter it cannot apply."""
+
+    def value_of(self, name):
+        """The cleaned value of a field, or None when absent or refused."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name)
 
 
 class StyledFormMixin:
