@@ -15,7 +15,7 @@ from enterprises.models import Enterprise
 from enterprises.spreadsheets import Column, write_xlsx
 from score_portal.access import RoleRequiredMixin, get_editable_or_404, get_visible_or_404
 from score_portal.audit import audit_log
-from score_portal.datacache import CachedCountMixin, CachedCountPaginator, cached_query
+from score_portal.datacache import CachedCountMixin, CachedCountPaginator, cached, list_key
 from score_portal.models import AuditEvent, Role
 from score_portal.registry import registry
 
@@ -381,7 +381,8 @@ class ProgressMatrixView(RoleRequiredMixin, View):
     def get(self, request):
         form, enterprises = matrix_data(request)
         modules = list(Module.objects.filter(is_active=True))
-        page = CachedCountPaginator(enterprises, 25).get_page(request.GET.get("page"))
+        key = list_key(request)
+        page = CachedCountPaginator(enterprises, 25, key=key).get_page(request.GET.get("page"))
         cells = matrix_cells(list(page.object_list), modules)
         rows = [{"enterprise": e, "cells": cells[e.pk]} for e in page.object_list]
         context = {
@@ -392,7 +393,11 @@ class ProgressMatrixView(RoleRequiredMixin, View):
             "columns": list(
                 zip(
                     modules,
-                    cached_query("matrix-columns", enterprises, lambda: column_counts(enterprises, modules)),
+                    # The modules too: deactivating one changes the columns, and Module is not counted.
+                    cached(
+                        ["matrix-columns", *key, [m.pk for m in modules]],
+                        lambda: column_counts(enterprises, modules),
+                    ),
                     strict=True,
                 )
             ),

@@ -123,21 +123,24 @@ def cached_html(parts, template, context, request=None):
     return cached(["html", template, *parts], lambda: render_to_string(template, context(), request=request))
 
 
-def cached_query(kind, queryset, build):
-    """``build()``, cached under ``kind`` and the SQL of ``queryset``: for figures read from a
-    queryset over counted records only (the SQL names the user's scope, so each scope has its own
-    entry)."""
-    sql, params = queryset.query.sql_with_params()
-    return cached([kind, sql, params], build)
+def list_key(request, page_kwarg="page"):
+    """What a list of counted records shows besides the data, for the keys of its cached parts:
+    the page, the user (their role and scope, whose changes move the data version), the query
+    string without the page number, and the day. Cheaper than writing out a query's SQL."""
+    from django.utils import timezone
+
+    query = request.GET.copy()
+    query.pop(page_kwarg, None)
+    user = request.user
+    return [request.path, user.pk, user.role, sorted(query.lists()), timezone.localdate()]
 
 
 class CachedCountPaginator(Paginator):
     """A paginator whose total is cached like the figures: counting every matching row is the
     dearest query of a long list, and it only changes when a counted record does. For lists of
-    counted records only. The total is kept under ``key`` when given (what the list depends on:
-    see CachedCountMixin), otherwise under the SQL of the count."""
+    counted records only, whose rows depend on nothing but ``key`` (see ``list_key``)."""
 
-    def __init__(self, *args, key=None, **kwargs):
+    def __init__(self, *args, key, **kwargs):
         super().__init__(*args, **kwargs)
         self.key = key
 
@@ -146,28 +149,23 @@ class CachedCountPaginator(Paginator):
         rows = self.object_list
         if not hasattr(rows, "query"):
             return len(rows)
-        rows = rows.select_related(None).order_by()
-        if self.key is not None:
-            return cached(["count", *self.key], rows.count)
-        return cached_query("count", rows, rows.count)
+        return cached(["count", *self.key], rows.select_related(None).order_by().count)
 
 
 class CachedCountMixin:
-    """For a ListView of counted records whose rows depend only on the user (their role and
-    scope, whose changes move the data version), the query string and the day: the total is kept
-    under those, which costs less than writing out the SQL for a key."""
+    """A ListView of counted records whose rows depend only on what ``list_key`` names: its
+    total is kept with the figures."""
 
     paginator_class = CachedCountPaginator
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
-        from django.utils import timezone
-
-        query = self.request.GET.copy()
-        query.pop(self.page_kwarg, None)
-        user = self.request.user
-        key = [self.request.path, user.pk, user.role, sorted(query.lists()), timezone.localdate()]
         return self.paginator_class(
-            queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page, key=key, **kwargs
+            queryset,
+            per_page,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+            key=list_key(self.request, self.page_kwarg),
+            **kwargs,
         )
 
 

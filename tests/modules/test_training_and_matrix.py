@@ -115,6 +115,22 @@ def test_matrix_cells_show_status_and_date_and_columns_count(client_for, coordin
     assert [r["enterprise"].name_en for r in none.context["rows"]] == ["Beta"]
 
 
+
+def test_matrix_columns_follow_a_module_taken_out_of_the_catalogue(client_for, coordinator_zj):
+    """The column counts are cached with the figures; a module is not a counted record, so the
+    modules shown are part of their key: the page keeps one count per column it shows."""
+    EnrolmentFactory(enterprise=EnterpriseFactory(name_en="Alpha"), module=module("OSH"), status="classroom")
+    client = client_for(coordinator_zj)
+    before = client.get("/progress/").context["columns"]
+    osh = module("OSH")
+    osh.is_active = False
+    osh.save()
+    response = client.get("/progress/")
+    assert response.status_code == 200
+    codes = [m.code for m, _counts in response.context["columns"]]
+    assert "OSH" not in codes
+    assert len(codes) == len(before) - 1
+
 def test_matrix_query_count_is_constant(client_for, coordinator_zj, django_assert_max_num_queries):
     client = client_for(coordinator_zj)
     for _ in range(3):
