@@ -1,14 +1,5 @@
-from functools import lru_cache
-
-from django.urls import get_script_prefix, get_urlconf, reverse
-
+from .links import reverse_once
 from .registry import registry
-
-
-@lru_cache(maxsize=256)
-def _url(name, urlconf, prefix):
-    """A navigation entry's address, reversed once per URL configuration and prefix."""
-    return reverse(name, urlconf=urlconf)
 
 
 def navigation(request):
@@ -20,7 +11,7 @@ def navigation(request):
     for entry in registry.nav:
         if user.role not in entry.roles:
             continue
-        url = _url(entry.url_name, get_urlconf(), get_script_prefix())
+        url = reverse_once(entry.url_name)
         prefix = entry.active_prefix or url
         active = path == url if url == "/" else path.startswith(prefix)
         entries.append({"label": entry.label, "url": url, "active": active})

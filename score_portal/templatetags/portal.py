@@ -1,11 +1,11 @@
 from django import template
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html, format_html_join
+
+from score_portal.links import reverse_once
 
 register = template.Library()
 
 _MARK = "2147483646"  # an argument that appears nowhere else in a reversed URL
-_PK_URLS = {}
 OPTION = '<option value="{}">{}</option>'
 SELECTED = '<option value="{}" selected>{}</option>'
 
@@ -47,11 +47,7 @@ def pk_url(name, pk):
     """``{% url name pk %}`` for a pattern whose only argument is an integer key, for long lists:
     the pattern is reversed once (per URL configuration and prefix), then the key filled in. A
     page of 25 rows with three links each asked the resolver 75 times."""
-    key = (name, get_urlconf(), get_script_prefix())
-    pattern = _PK_URLS.get(key)
-    if pattern is None:
-        pattern = _PK_URLS[key] = reverse(name, args=[int(_MARK)])
-    return pattern.replace(_MARK, str(int(pk)), 1)
+    return reverse_once(name, int(_MARK)).replace(_MARK, str(int(pk)), 1)
 
 
 @register.simple_tag
