@@ -23,7 +23,7 @@ from score_portal.forms import StyledFormMixin
 from score_portal.models import Role
 
 from . import figures
-from .dashboard import Table, find_block
+from .dashboard import Table, find_block, scope_parts
 from .dashboard_views import xlsx_response
 
 LIMIT = 50  # rows of each list on the page; the .xlsx export holds all of them
@@ -59,8 +59,7 @@ def listed(total, limit):
 
 
 def completeness_parts(user, provinces, limit):
-    scope = [user.role, user.pk if not user.is_administrator else "all", sorted(p.pk for p in provinces)]
-    return [*scope, limit, translation.get_language(), timezone.localdate()]
+    return [*scope_parts(user, provinces), limit, translation.get_language(), timezone.localdate()]
 
 
 def completeness_blocks(user, provinces, *, limit=LIMIT):

@@ -164,11 +164,17 @@ def blocks_for(user, form):
     return cached(cache_parts(user, form), lambda: build(user, form))
 
 
+def scope_parts(user, provinces):
+    """Whose figures, for a cache key: an administrator's are everyone's; anyone else's are
+    their own (their scope) within the provinces chosen."""
+    return [user.role, user.pk if not user.is_administrator else "all", sorted(p.pk for p in provinces)]
+
+
 def cache_parts(user, form):
     """What a user's dashboard depends on besides the data: role, scope, filters, language, day."""
     provinces, module, start, end, period = form.values()
-    scope = [user.role, user.pk if not user.is_administrator else "all", sorted(p.pk for p in provinces)]
-    return [*scope, module.code if module else "", period, translation.get_language(), timezone.localdate()]
+    module_code = module.code if module else ""
+    return [*scope_parts(user, provinces), module_code, period, translation.get_language(), timezone.localdate()]
 
 
 def body_for(user, form, *, blocks, start, end, query):
