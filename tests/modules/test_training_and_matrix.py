@@ -115,7 +115,6 @@ def test_matrix_cells_show_status_and_date_and_columns_count(client_for, coordin
     assert [r["enterprise"].name_en for r in none.context["rows"]] == ["Beta"]
 
 
-
 def test_matrix_columns_follow_a_module_taken_out_of_the_catalogue(client_for, coordinator_zj):
     """The column counts are cached with the figures; a module is not a counted record, so the
     modules shown are part of their key: the page keeps one count per column it shows."""
@@ -130,6 +129,7 @@ def test_matrix_columns_follow_a_module_taken_out_of_the_catalogue(client_for, c
     codes = [m.code for m, _counts in response.context["columns"]]
     assert "OSH" not in codes
     assert len(codes) == len(before) - 1
+
 
 def test_matrix_query_count_is_constant(client_for, coordinator_zj, django_assert_max_num_queries):
     client = client_for(coordinator_zj)
