@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +10,16 @@ from score_portal.forms import FilterFormMixin, StyledFormMixin, cached_options,
 from score_portal.models import Role, User
 from score_portal.uploads import AttachmentForm  # noqa: F401  (the visit page's upload form)
 
-from .models import Assignment, AssignmentRole, Certification, Consultant, ImprovementAction, Visit, lead_problem
+from .models import (
+    Assignment,
+    AssignmentRole,
+    Certification,
+    Consultant,
+    ImprovementAction,
+    Visit,
+    VisitReading,
+    lead_problem,
+)
 
 
 class ConsultantForm(StyledFormMixin, forms.ModelForm):
@@ -141,15 +151,16 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
         cached_options(
             supervisor, "supervisors", module.pk, timezone.localdate(), records=lambda: supervisors_for(module)
         )
-        readings = {r.indicator_id: r.value for r in self.instance.readings.all()}
-        self.indicators = list(self.instance.enrolment.module.indicators.filter(is_active=True))
+        # The module's KPIs, each with the value read on this visit, in one query.
+        reading = VisitReading.objects.filter(visit=self.instance.pk, indicator=OuterRef("pk")).values("value")[:1]
+        self.indicators = list(module.indicators.filter(is_active=True).annotate(reading=Subquery(reading)))
         for indicator in self.indicators:
             field = forms.DecimalField(
                 label=f"{indicator.name} ({indicator.unit})",
                 required=False,
                 max_digits=16,
                 decimal_places=4,
-                initial=readings.get(indicator.pk),
+                initial=indicator.reading,
                 error_messages=NUMBER_ERRORS,
                 widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
             )

@@ -2,14 +2,14 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from enterprises.models import Enterprise, Province
+from enterprises.models import EITMember, Enterprise, Province
 from modules.models import Enrolment, Indicator, Measurement, Module
 from score_portal.access import ScopedQuerySet, StaffEditableQuerySet
 from score_portal.models import ChoiceDisplayMixin, StoredAttachment
@@ -115,11 +115,11 @@ class AssignmentQuerySet(ScopedQuerySet):
             return self.none()
         if user.is_consultant:
             return self.filter(consultant__user=user)
-        return self.filter(enrolment__enterprise__in=Enterprise.objects.visible_to(user))
+        return self.filter(Enterprise.objects.scope(user, "enrolment__enterprise"))
 
     def editable_by(self, user):
         if user.is_authenticated and (user.is_administrator or user.is_coordinator):
-            return self.filter(enrolment__enterprise__in=Enterprise.objects.editable_by(user))
+            return self.filter(Enterprise.objects.scope(user, "enrolment__enterprise", editable=True))
         return self.none()
 
     def active(self):
@@ -192,7 +192,7 @@ class VisitQuerySet(ScopedQuerySet):
             return self.none()
         if user.is_consultant:
             return self.filter(consultant__user=user)
-        return self.filter(enrolment__enterprise__in=Enterprise.objects.visible_to(user))
+        return self.filter(Enterprise.objects.scope(user, "enrolment__enterprise"))
 
     def recordable_by(self, user):
         """Visits whose record the user fills in: their own, until submitted (the same rule as
@@ -280,6 +280,26 @@ class Visit(ChoiceDisplayMixin, models.Model):
     def is_locked(self):
         return self.status in (VisitStatus.SUBMITTED, VisitStatus.APPROVED, VisitStatus.CANCELLED)
 
+    def read_people(self):
+        """The enterprise's current EIT members, who may be marked present or own an action,
+        read in one query with the members present on this visit. Those present are kept as the
+        visit's prefetched ``attendees`` (as prefetch_related keeps them), which the record form,
+        the list and the counts read. Attendees are members of the visit's enterprise: the record
+        form offers no one else."""
+        present = Exists(Visit.attendees.through.objects.filter(visit_id=self.pk, eitmember_id=OuterRef("pk")))
+        rows = list(
+            EITMember.objects.filter(enterprise=self.enrolment.enterprise_id)
+            .annotate(present=present)
+            .filter(Q(left_on__isnull=True) | Q(present=True))
+        )
+        attendees = self.attendees.all()
+        attendees._result_cache = [member for member in rows if member.present]
+        attendees._prefetch_done = True
+        if not hasattr(self, "_prefetched_objects_cache"):
+            self._prefetched_objects_cache = {}
+        self._prefetched_objects_cache["attendees"] = attendees
+        return [member for member in rows if member.left_on is None]
+
     def attendee_counts(self):
         """EIT members present, by sex and by side (from the attendees when they have been
         read, otherwise one query: a visit has a handful)."""
@@ -354,7 +374,7 @@ class ImprovementActionQuerySet(ScopedQuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
-        actions = self.filter(enterprise__in=Enterprise.objects.visible_to(user))
+        actions = self.filter(Enterprise.objects.scope(user, "enterprise"))
         if user.is_consultant:
             return actions.filter(Q(visit__consultant__user=user) | Q(visit__status__in=SHARED_STATUSES))
         return actions

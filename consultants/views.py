@@ -340,8 +340,13 @@ def visit_page_context(request, visit):
     enterprise's earlier open actions to follow up, readings, attachments and history."""
     recordable = visit.is_recordable_by(request.user)
     actions = ImprovementAction.objects.visible_to(request.user).select_related("owner", "visit")
-    # The EIT's current members, read once for every list of them the page offers.
-    members = list(visit.enrolment.enterprise.eit_members.current()) if recordable else []
+    if recordable:
+        # The EIT's current members, read once for every list of them the page offers, with
+        # those present.
+        members = visit.read_people()
+    else:
+        members = []
+        prefetch_related_objects([visit], "attendees")  # the list and the counts read them
     # The actions agreed on this visit and the enterprise's earlier ones still to follow up (or
     # updated on this visit), in one query.
     related = list(
@@ -388,9 +393,7 @@ class VisitRecordView(RoleRequiredMixin, View):
         return render(request, "consultants/visit_record.html", context, status=status)
 
     def get(self, request, pk):
-        visit = self.load(request, pk)
-        prefetch_related_objects([visit], "attendees")  # the form, the list and the counts read them
-        return self.show(request, visit)
+        return self.show(request, self.load(request, pk))
 
     def post(self, request, pk):
         action = request.POST.get("action", "save")
@@ -476,7 +479,7 @@ def actions_fragment(request, visit, form=None, status=200):
     if not request.htmx:
         if status == 200:
             return redirect(reverse("consultants:visit", args=[visit.pk]) + "#actions")
-        context["form"] = VisitRecordForm(instance=visit)
+        context["form"] = VisitRecordForm(instance=visit, members=context["owners"])
         return render(request, "consultants/visit_record.html", context, status=status)
     return render(request, "consultants/_actions.html", context, status=status)
 

@@ -304,3 +304,36 @@ def test_attendance_is_counted_by_sex_and_side(client_for, consultant1, coordina
         in fragment
     )
     assert expected in client_for(coordinator_zj).get(f"/visits/{visit.pk}/").content.decode()
+
+
+def test_the_record_form_offers_current_members_and_counts_everyone_present(client_for, consultant1, visit):
+    """Members present and current members are read together: one who has left since stays
+    counted as present, but is no longer offered; another enterprise's member is never offered."""
+    import re
+
+    enterprise = visit.enrolment.enterprise
+    stayed = EITMemberFactory(enterprise=enterprise, sex="female", side="worker")
+    left = EITMemberFactory(enterprise=enterprise, sex="male", side="management")
+    absent = EITMemberFactory(enterprise=enterprise)
+    elsewhere = EITMemberFactory(enterprise=EnterpriseFactory(province=province("ZJ")))
+    visit.attendees.set([stayed, left])
+    left.left_on = TODAY
+    left.save()
+    page = client_for(consultant1).get(f"/visits/{visit.pk}/").content.decode()
+    assert "EIT members present: 2 · women 1, men 1 · management 1, workers 1" in page
+    boxes = dict(re.findall(r'<input type="checkbox" name="attendees" value="(\d+)"([^>]*)>', page))
+    assert set(boxes) == {str(stayed.pk), str(absent.pk)} and elsewhere.pk not in map(int, boxes)
+    assert "checked" in boxes[str(stayed.pk)] and "checked" not in boxes[str(absent.pk)]
+    owners = re.search(r'<select name="new-owner"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert stayed.name in owners and absent.name in owners and left.name not in owners
+
+
+def test_the_record_form_shows_each_kpi_with_the_value_read_on_this_visit(client_for, consultant1, visit):
+    client = client_for(consultant1)
+    first, second = visit.enrolment.module.indicators.filter(is_active=True)[:2]
+    other_visit = VisitFactory(enrolment=visit.enrolment, consultant=visit.consultant, status="draft")
+    VisitReading.objects.create(visit=other_visit, indicator=second, value=Decimal("99"))
+    autosave(client, visit, **{f"kpi_{first.code}": "12.5"})
+    page = client.get(f"/visits/{visit.pk}/").content.decode()
+    assert f'name="kpi_{first.code}" value="12.5000"' in page
+    assert f'name="kpi_{second.code}" value=' not in page  # nothing read on this visit
