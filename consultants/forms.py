@@ -152,8 +152,10 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
             supervisor, "supervisors", module.pk, timezone.localdate(), records=lambda: supervisors_for(module)
         )
         # The module's KPIs, each with the value read on this visit, in one query.
-        reading = VisitReading.objects.filter(visit=self.instance.pk, indicator=OuterRef("pk")).values("value")[:1]
-        self.indicators = list(module.indicators.filter(is_active=True).annotate(reading=Subquery(reading)))
+        reading = (
+            VisitReading.objects.filter(visit=self.instance.pk, indicator=OuterRef("pk")).order_by().values("value")
+        )
+        self.indicators = list(module.indicators.filter(is_active=True).annotate(reading=Subquery(reading[:1])))
         for indicator in self.indicators:
             field = forms.DecimalField(
                 label=f"{indicator.name} ({indicator.unit})",

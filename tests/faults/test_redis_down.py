@@ -108,9 +108,24 @@ def test_pages_and_reports_go_on_while_redis_is_stopped(client, coordinator_zj, 
     assert "The report queue cannot be reached just now" in page
 
     private_redis.start()
+    cache.set("probe", "back")  # the cache's kept client connects again by itself
+    assert cache.get("probe") == "back"
     assert private_redis.queued_messages() == 0
     services.jobs_check_stale()  # what beat runs every few minutes
     job.refresh_from_db()
     assert (job.status, job.step) == (JobStatus.QUEUED, "")
     assert private_redis.queued_messages() == 1  # handed to the queue: a worker will make it
     assert "The report queue cannot be reached" not in client.get(f"/reports/{job.pk}/").content.decode()
+
+
+def test_threads_share_the_caches_one_client_per_server(private_redis):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    backend.set_many({f"k{n}": n for n in range(40)})
+    with ThreadPoolExecutor(8) as pool:
+        read = list(pool.map(lambda n: backend.get(f"k{n}"), range(40)))
+    assert read == list(range(40))
+    assert backend._cache.get_client("k1") is backend._cache.get_client("k2")
