@@ -4,10 +4,12 @@ changelist of enterprises (same data, same page size) and a minimal signed-in vi
 Run by bench/run against a database it has filled with ``seed_demo --scale N``; prints one JSON
 object on stdout. Each page is asked for through Django's test client (the whole request:
 middleware, session, view, template), a few times to warm up, then ``--repeats`` times timed.
-Dashboards are measured as users meet them most of the time: from the cache, which is cleared
-whenever a record they count changes; their first, uncached request is reported beside.
+The pages are timed in turn, one request of each per round, so that all of them meet the same
+moments of the machine. Dashboards are measured as users meet them most of the time: from the
+cache, which is cleared whenever a record they count changes; their first, uncached request is
+reported beside.
 
-    DATABASE_URL=postgres://…/score_bench_pages REDIS_URL=redis://…/11 python bench/pages.py --repeats 40
+    DATABASE_URL=postgres://…/score_bench_pages REDIS_URL=redis://…/11 python bench/pages.py --repeats 100
 """
 
 import argparse
@@ -77,7 +79,8 @@ def pages_to_measure():
     ], {"administrator": "admin@score.demo", "coordinator": coordinator.email, "consultant": consultant.email}
 
 
-def measure(client, url, repeats, warmup=3):
+def warm_and_count(client, url, warmup=3):
+    """A few requests to warm up, then one with its queries counted."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -88,17 +91,21 @@ def measure(client, url, repeats, warmup=3):
     connection.queries_log.clear()
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    count = len(queries)  # now: the captured list is read from the connection's log, which the next request empties
-    times = []
+    return len(queries)  # now: the captured list is read from the connection's log, which the next request empties
+
+
+def measure(requests, repeats):
+    """Times each (client, url) ``repeats`` times, taking the pages in turn (one request of
+    each, then the next round), so that every page, the admin changelist and the floor meet
+    the same moments of the machine: on these shared machines the speed of the processor drifts
+    by a third within minutes, which would otherwise fall on whichever page was measured then."""
+    times = [[] for _ in requests]
     for _ in range(repeats):
-        started = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-    return {
-        "median_ms": round(statistics.median(times), 2),
-        "p95_ms": round(percentile(times, 0.95), 2),
-        "queries": count,
-    }
+        for n, (client, url) in enumerate(requests):
+            started = time.perf_counter()
+            client.get(url)
+            times[n].append((time.perf_counter() - started) * 1000)
+    return [{"median_ms": round(statistics.median(t), 2), "p95_ms": round(percentile(t, 0.95), 2)} for t in times]
 
 
 def cold(client, url):
@@ -118,7 +125,7 @@ def cold(client, url):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=100)
     args = parser.parse_args()
     import django
 
@@ -148,9 +155,13 @@ def main():
         for name, role, url, cached in pages:
             row = {"page": name, "role": role, "url": url, "cached": cached}
             if cached:
-                row.update(cold(clients[role], url))
-            row.update(measure(clients[role], url, args.repeats))
+                row.update(cold(clients[role], url))  # empties the whole cache: all of these first
             results.append(row)
+        for row in results:
+            row["queries"] = warm_and_count(clients[row["role"]], row["url"])
+        timed = measure([(clients[role], url) for _name, role, url, _cached in pages], args.repeats)
+        for row, figures in zip(results, timed, strict=True):
+            row.update(figures)
     print(json.dumps({"enterprises": Enterprise.objects.count(), "repeats": args.repeats, "pages": results}))
 
 

@@ -70,7 +70,7 @@ def counts(env):
 def main():
     parser = argparse.ArgumentParser(description="Performance at scale, against the budgets.")
     parser.add_argument("--sizes", default="100,10000", help="enterprise counts to measure pages at")
-    parser.add_argument("--repeats", type=int, default=40, help="timed requests per page")
+    parser.add_argument("--repeats", type=int, default=100, help="timed requests per page")
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--summary-enterprises", type=int, default=1000)
     parser.add_argument("--skip", default="", help="comma list of parts to leave out: pages,import,summary")
