@@ -164,9 +164,7 @@ class ActionBoardView(CachedCountMixin, RoleRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         rows = with_visits(list(context["object_list"]))
-        editable = set(
-            ImprovementAction.objects.editable_by(user).filter(pk__in=[a.pk for a in rows]).values_list("pk", flat=True)
-        )
+        editable = ImprovementAction.objects.editable_among(user, rows)
         for action in rows:
             # What each row shows, worked out once here rather than again by the template for
             # every cell that uses it (a key is text, so the template need not localise a number).

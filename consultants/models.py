@@ -383,6 +383,12 @@ class ImprovementActionQuerySet(ScopedQuerySet):
         """Staff change actions in their scope; a consultant those at the enterprises assigned to them."""
         return self.visible_to(user)
 
+    def editable_among(self, user, actions):
+        """The pks of ``actions``, read through visible_to(user), that editable_by(user) keeps,
+        without a query while the two rules are the same (tested to agree with editable_by for
+        every role and action). Change this with editable_by."""
+        return {action.pk for action in actions}
+
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 

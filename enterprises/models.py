@@ -115,8 +115,12 @@ class EnterpriseQuerySet(StaffEditableQuerySet):
         if user.is_administrator:
             return Q()
         if user.is_coordinator:
-            return Q(**{f"{via}__in": Enterprise.objects.filter(province__coordinators=user)})
+            return Q(**{f"{via}__in": Enterprise.objects.filter(province__in=self._coordinated(user))})
         return Q(**{f"{via}__in": self._assigned(user)})
+
+    def _coordinated(self, user):
+        # The coordinator's provinces, from the table that links them (not joined to the provinces).
+        return Province.coordinators.through.objects.filter(user=user).values("province_id")
 
     def _assigned(self, user):
         # A consultant sees the enterprises of the enrolments they are actively assigned to

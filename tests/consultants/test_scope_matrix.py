@@ -236,3 +236,17 @@ def test_the_visit_page_rule_for_recording_is_the_querysets(request, world, stat
             assert visit.is_recordable_by(user) == in_queryset, (name, status)
         if name == "consultant1":  # the rule is not empty: its own visit, until submitted
             assert Visit.objects.recordable_by(user).exists() == (status in ("planned", "draft", "returned"))
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "approved"])
+def test_the_boards_rule_for_changing_actions_is_the_querysets(request, world, status):
+    """The action board asks which of the rows it has read may be changed
+    (ImprovementActionQuerySet.editable_among) rather than the database (editable_by): both must
+    give the same answer for every person, whatever the status of the visit each was agreed on."""
+    Visit.objects.update(status=status)
+    for name in PEOPLE:
+        user = request.getfixturevalue(name) if name != "anonymous" else AnonymousUser()
+        seen = list(ImprovementAction.objects.visible_to(user))
+        in_queryset = set(ImprovementAction.objects.editable_by(user).values_list("pk", flat=True))
+        assert ImprovementAction.objects.editable_among(user, seen) == in_queryset, (name, status)
+    assert ImprovementAction.objects.editable_by(request.getfixturevalue("coordinator_zj")).exists()
