@@ -137,7 +137,8 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = self.instance.enrolment.enterprise.eit_members.current()
+        if self.is_bound or members is None:  # what a submitted choice is checked against
+            self.fields["attendees"].queryset = self.instance.enrolment.enterprise.eit_members.current()
         if members is not None:
             options_from(self.fields["attendees"], members)
         self.fields["duration_hours"].error_messages.update(NUMBER_ERRORS)
@@ -220,7 +221,8 @@ class ActionForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, enterprise, members=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = enterprise.eit_members.current()
+        if self.is_bound or members is None:  # what a submitted choice is checked against
+            self.fields["owner"].queryset = enterprise.eit_members.current()
         self.fields["owner"].label_from_instance = owner_label
         if members is not None:
             options_from(self.fields["owner"], members)

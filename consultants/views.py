@@ -3,7 +3,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -339,7 +339,12 @@ def visit_page_context(request, visit):
     """Everything the visit page shows besides the record form: actions agreed on it, the
     enterprise's earlier open actions to follow up, readings, attachments and history."""
     recordable = visit.is_recordable_by(request.user)
-    actions = ImprovementAction.objects.visible_to(request.user).select_related("owner", "visit")
+    # The day each was agreed on (shown for the earlier ones), not the whole visit.
+    actions = (
+        ImprovementAction.objects.visible_to(request.user)
+        .select_related("owner")
+        .annotate(agreed_held_on=F("visit__held_on"), agreed_planned_at=F("visit__planned_at"))
+    )
     if recordable:
         # The EIT's current members, read once for every list of them the page offers, with
         # those present.
@@ -380,11 +385,17 @@ class VisitRecordView(RoleRequiredMixin, View):
     approves it or returns it with a comment, and may reopen an approved one."""
 
     def load(self, request, pk):
-        return get_visible_or_404(
-            Visit.objects.select_related("enrolment__enterprise", "enrolment__module", "consultant__user"),
-            request.user,
-            pk=pk,
-        )
+        user = request.user
+        # A consultant sees only their own visits: their user is the one signed in, not read again.
+        related = [
+            "enrolment__enterprise",
+            "enrolment__module",
+            "consultant" if user.is_consultant else "consultant__user",
+        ]
+        visit = get_visible_or_404(Visit.objects.select_related(*related), user, pk=pk)
+        if visit.consultant.user_id == user.pk:
+            visit.consultant.user = user
+        return visit
 
     def show(self, request, visit, form=None, status=200):
         context = visit_page_context(request, visit)
