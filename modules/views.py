@@ -330,8 +330,8 @@ class AttendanceSheetView(RoleRequiredMixin, View):
 # Progress matrix -----------------------------------------------------------
 
 
-def matrix_data(request):
-    form = MatrixFilterForm(request.GET or None, user=request.user)
+def matrix_data(request, modules=None):
+    form = MatrixFilterForm(request.GET or None, user=request.user, modules=modules)
     enterprises = Enterprise.objects.visible_to(request.user).active()
     data = form.cleaned_data if form.is_valid() else {}
     enterprises = enterprises.search(data.get("q"))
@@ -379,8 +379,8 @@ class ProgressMatrixView(RoleRequiredMixin, View):
     roles = STAFF
 
     def get(self, request):
-        form, enterprises = matrix_data(request)
         modules = list(Module.objects.filter(is_active=True))
+        form, enterprises = matrix_data(request, modules)
         key = list_key(request)
         page = CachedCountPaginator(enterprises, 25, key=key).get_page(request.GET.get("page"))
         cells = matrix_cells(list(page.object_list), modules)

@@ -192,3 +192,30 @@ def test_full_attendance_completes_the_classroom_step(client_for, coordinator_zj
     partial_enrolment.refresh_from_db()
     assert (done_enrolment.status, done_enrolment.consulting_on) == ("consulting", session.ends_on)
     assert partial_enrolment.status == "classroom"  # one of its people missed a day
+
+
+def test_matrix_menus_are_the_users_own_and_follow_changes(client_for, coordinator_sc):
+    """The province and group menus are kept with the figures (shared with the enterprise list);
+    the module menu is the matrix's columns."""
+    import re
+
+    def menu(page, name):
+        return re.findall(r">([^<]+)</option>", re.search(rf'<select name="{name}".*?</select>', page, re.S).group(0))
+
+    sichuan = EnterpriseFactory(name_en="Chengdu Group", province=province("SC"))
+    EnterpriseFactory(parent=sichuan, province=province("SC"))
+    zhejiang = EnterpriseFactory(name_en="Hangzhou Group", province=province("ZJ"))
+    EnterpriseFactory(parent=zhejiang, province=province("ZJ"))
+    client = client_for(coordinator_sc)
+    page = client.get("/progress/").content.decode()
+    assert menu(page, "group") == ["All groups", "Chengdu Group"]
+    assert menu(page, "province") == ["All provinces", province("SC").name_en]
+    assert "OSH" in " ".join(menu(page, "module"))
+    assert client.get("/enterprises/").status_code == 200  # the list's menus, from the same cache
+    EnterpriseFactory(parent=EnterpriseFactory(name_en="Mianyang Group", province=province("SC")))
+    osh = module("OSH")
+    osh.is_active = False
+    osh.save()
+    page = client.get("/progress/").content.decode()
+    assert menu(page, "group") == ["All groups", "Chengdu Group", "Mianyang Group"]
+    assert "OSH" not in " ".join(menu(page, "module"))

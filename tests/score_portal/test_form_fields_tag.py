@@ -25,10 +25,13 @@ REFERENCE = Template(
     {% elif field.widget_type == "checkboxselectmultiple" or field.widget_type == "radioselect" %}
       <fieldset>
         <legend class="form-label fs-6">{{ field.label }}</legend>
-        <div class="checkbox-grid">{% for choice in field %}<div class="form-check">{{ choice.tag }}<label class="form-check-label" for="{{ choice.id_for_label }}">{{ choice.choice_label }}</label></div>{% endfor %}</div>
+        <div class="checkbox-grid">{% for choice in field %}<div class="form-check">{{ choice.tag }}
+          <label class="form-check-label" for="{{ choice.id_for_label }}">{{ choice.choice_label }}</label>
+        </div>{% endfor %}</div>
       </fieldset>
     {% else %}
-      <label class="form-label" for="{{ field.id_for_label }}">{{ field.label }}{% if field.field.required %} <span class="text-danger" aria-hidden="true">*</span>{% endif %}</label>
+      <label class="form-label" for="{{ field.id_for_label }}">{{ field.label }}{% if field.field.required %}
+        <span class="text-danger" aria-hidden="true">*</span>{% endif %}</label>
       {% field_widget field %}
     {% endif %}
     {% if field.help_text %}<div class="form-text">{{ field.help_text }}</div>{% endif %}
