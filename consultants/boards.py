@@ -25,6 +25,7 @@ from score_portal.access import RoleRequiredMixin, get_editable_or_404
 from score_portal.datacache import CachedCountMixin, cached_html
 from score_portal.forms import FilterFormMixin, StyledFormMixin, cached_options
 from score_portal.models import User
+from score_portal.templatetags.portal import options, pk_url
 from score_portal.views import next_url
 
 from . import services
@@ -165,6 +166,9 @@ class ActionBoardView(CachedCountMixin, RoleRequiredMixin, ListView):
         user = self.request.user
         rows = with_visits(list(context["object_list"]))
         editable = ImprovementAction.objects.editable_among(user, rows)
+        statuses = [(value, str(label)) for value, label in ActionStatus.choices]  # translated once
+        # The status menu with each status chosen, written once for the page, not once a row.
+        menus = {value: options(statuses, value) for value, _label in statuses}
         for action in rows:
             # What each row shows, worked out once here rather than again by the template for
             # every cell that uses it (a key is text, so the template need not localise a number).
@@ -172,11 +176,16 @@ class ActionBoardView(CachedCountMixin, RoleRequiredMixin, ListView):
             action.can_update = action.pk in editable
             action.overdue = action.is_overdue
             action.days_overdue = (self.today - action.due_on).days if action.overdue else 0
+            action.status_menu = menus.get(action.status) or options(statuses, action.status)
+            action.enterprise_url = pk_url("enterprises:detail", action.enterprise_id)
+            action.update_url = pk_url("consultants:action_update", action.pk)
+            action.agreed_url = pk_url("consultants:visit", action.visit_id)
+            action.updated_url = pk_url("consultants:visit", action.updated_on_visit_id) if action.updated_on else ""
         context.update(
             rows=rows,
             filters=self.filters,
             status=self.status,
-            statuses=[(value, str(label)) for value, label in ActionStatus.choices],  # translated once
+            statuses=statuses,
             summary_html=self.summary_html(),
             enterprise_filter=self.enterprise_filter(),
             here=self.request.get_full_path(),
