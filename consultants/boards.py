@@ -15,7 +15,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -175,7 +175,8 @@ class ActionBoardView(CachedCountMixin, RoleRequiredMixin, ListView):
             action.key = str(action.pk)
             action.can_update = action.pk in editable
             action.overdue = action.is_overdue
-            action.days_overdue = (self.today - action.due_on).days if action.overdue else 0
+            days = (self.today - action.due_on).days if action.overdue else 0
+            action.days_late = ngettext("%(days)s day late", "%(days)s days late", days) % {"days": days}
             action.status_menu = menus.get(action.status) or options(statuses, action.status)
             action.enterprise_url = pk_url("enterprises:detail", action.enterprise_id)
             action.update_url = pk_url("consultants:action_update", action.pk)

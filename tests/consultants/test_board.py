@@ -196,6 +196,10 @@ def test_overdue_actions_stand_out_with_days_late(client_for, consultant1, world
     soon_row = page[page.index("Train the night shift") - 200 : page.index("Repaint the walkways")]
     assert "table-danger" not in soon_row and "days late" not in soon_row
     assert f'href="/visits/{world["late"].visit_id}/"' in page
+    consultant1.preferred_language = "zh-hans"
+    consultant1.save()
+    page = board(client_for(consultant1))
+    assert "逾期 5 天" in page and "days late" not in page
 
 
 def test_a_consultant_updates_an_action_and_comes_back_to_the_same_filters(client_for, consultant1, world):
