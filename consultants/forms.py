@@ -1,11 +1,11 @@
 from django import forms
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.forms import DATE, NUMBER_ERRORS
 from enterprises.models import Province
 from modules.models import Enrolment, Module
+from score_portal.datacache import cached
 from score_portal.forms import FilterFormMixin, StyledFormMixin, cached_options, options_from
 from score_portal.models import Role, User
 from score_portal.uploads import AttachmentForm  # noqa: F401  (the visit page's upload form)
@@ -17,7 +17,6 @@ from .models import (
     Consultant,
     ImprovementAction,
     Visit,
-    VisitReading,
     lead_problem,
 )
 
@@ -152,18 +151,17 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
         cached_options(
             supervisor, "supervisors", module.pk, timezone.localdate(), records=lambda: supervisors_for(module)
         )
-        # The module's KPIs, each with the value read on this visit, in one query.
-        reading = (
-            VisitReading.objects.filter(visit=self.instance.pk, indicator=OuterRef("pk")).order_by().values("value")
-        )
-        self.indicators = list(module.indicators.filter(is_active=True).annotate(reading=Subquery(reading[:1])))
+        # The module's KPIs in use, kept with the figures (a KPI is a counted record) like the
+        # supervisor menu; the values read on this visit, as plain values.
+        self.indicators = cached(["visit-kpis", module.pk], lambda: list(module.indicators.filter(is_active=True)))
+        readings = dict(self.instance.readings.order_by().values_list("indicator_id", "value"))
         for indicator in self.indicators:
             field = forms.DecimalField(
                 label=f"{indicator.name} ({indicator.unit})",
                 required=False,
                 max_digits=16,
                 decimal_places=4,
-                initial=indicator.reading,
+                initial=readings.get(indicator.pk),
                 error_messages=NUMBER_ERRORS,
                 widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
             )

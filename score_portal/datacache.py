@@ -33,6 +33,7 @@ COUNTED = [
     "modules.Participant",
     "modules.Attendance",
     "modules.Measurement",
+    "modules.Indicator",  # the visit form keeps a module's KPIs in use
     "consultants.Consultant",
     "consultants.Certification",
     "consultants.Assignment",

@@ -337,3 +337,17 @@ def test_the_record_form_shows_each_kpi_with_the_value_read_on_this_visit(client
     page = client.get(f"/visits/{visit.pk}/").content.decode()
     assert f'name="kpi_{first.code}" value="12.5000"' in page
     assert f'name="kpi_{second.code}" value=' not in page  # nothing read on this visit
+
+
+def test_a_kpi_taken_out_of_use_leaves_the_record_form(client_for, consultant1, visit):
+    """The module's KPIs are kept with the figures: changing the catalogue shows at once."""
+    client = client_for(consultant1)
+    kpi = visit.enrolment.module.indicators.filter(is_active=True).first()
+    assert f'name="kpi_{kpi.code}"' in client.get(f"/visits/{visit.pk}/").content.decode()
+    kpi.is_active = False
+    kpi.save()
+    assert f'name="kpi_{kpi.code}"' not in client.get(f"/visits/{visit.pk}/").content.decode()
+    kpi.name_en = "Renamed productivity"
+    kpi.is_active = True
+    kpi.save()
+    assert "Renamed productivity" in client.get(f"/visits/{visit.pk}/").content.decode()
