@@ -129,9 +129,11 @@ def _match_headers(header_row, columns):
 
 
 # What openpyxl, zipfile and the XML parser under them raise for a damaged file (a ParseError is
-# a SyntaxError; a sheet-less workbook, an IndexError; corrupt compressed data, zlib.error or EOFError).
+# a SyntaxError; a sheet-less workbook, an IndexError; corrupt compressed data, zlib.error or EOFError;
+# a part flagged as encrypted, RuntimeError, or in a compression zipfile lacks, NotImplementedError).
 DAMAGED_XLSX = (
     zipfile.BadZipFile,
+    RuntimeError,
     zlib.error,
     EOFError,
     KeyError,

@@ -137,6 +137,22 @@ def test_rows_in_a_province_outside_scope_are_refused(client_for, coordinator_zj
     assert Enterprise.objects.count() == 1
 
 
+def test_an_xlsx_whose_parts_claim_encryption_or_an_unknown_compression_is_refused_cleanly(client_for, coordinator_zj):
+    """zipfile raises RuntimeError for an encrypted part and NotImplementedError (a RuntimeError)
+    for a compression it does not know: one flipped bit in a file's directory does either."""
+    client = client_for(coordinator_zj)
+    good = xlsx([row(credit_code(11))]).read()
+    entries = [i for i in range(len(good)) if good.startswith(b"PK\x01\x02", i)]  # the central directory
+    encrypted, unknown = bytearray(good), bytearray(good)
+    for i in entries:
+        encrypted[i + 8] |= 0x01  # general purpose flag: encrypted
+        unknown[i + 10] = 99  # compression method: AES, which zipfile cannot read
+    for data in (encrypted, unknown):
+        page = upload(client, SimpleUploadedFile("enterprises.xlsx", bytes(data))).content.decode()
+        assert "damaged or not a spreadsheet" in page
+    assert not Enterprise.objects.exists()
+
+
 def test_groups_in_the_same_file_are_linked(client_for, coordinator_zj):
     client = client_for(coordinator_zj)
     rows = [row(credit_code(12), "Centre", "中心", parent=credit_code(11)), row(credit_code(11), "Group", "集团")]
