@@ -95,28 +95,23 @@ class Side(models.TextChoices):
 
 class EnterpriseQuerySet(StaffEditableQuerySet):
     def visible_to(self, user):
-        """Administrators all; coordinators their provinces; consultants the
-        enterprises they are assigned to (see ``_assigned``)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_administrator:
-            return self.all()
-        if user.is_coordinator:
-            return self.filter(province__coordinators=user)
-        return self.filter(pk__in=self._assigned(user))
+        """Administrators all; coordinators their provinces; consultants the enterprises they
+        are assigned to (see ``scope``, which holds the rule)."""
+        return self.filter(self.scope(user))
 
-    def scope(self, user, via, editable=False):
-        """visible_to (or, with ``editable``, editable_by) written as a condition on records that
-        reach their enterprise by the lookup ``via`` ("enterprise", "enrolment__enterprise"), so
-        that their own visible_to reads no more tables than the rule needs: no condition at all
-        for an administrator, the assigned enrolments' enterprises for a consultant."""
+    def scope(self, user, via=None, editable=False):
+        """visible_to (or, with ``editable``, editable_by) as a condition: on the enterprise
+        itself, or on records that reach their enterprise by the lookup ``via`` ("enterprise",
+        "enrolment__enterprise"), so that their own visible_to reads no more tables than the rule
+        needs: no condition at all for an administrator, the province links (not the provinces)
+        for a coordinator, the assigned enrolments' enterprises for a consultant."""
         if not user.is_authenticated or (editable and not (user.is_administrator or user.is_coordinator)):
             return Q(pk__in=[])
         if user.is_administrator:
             return Q()
         if user.is_coordinator:
-            return Q(**{f"{via}__in": Enterprise.objects.filter(province__in=self._coordinated(user))})
-        return Q(**{f"{via}__in": self._assigned(user)})
+            return Q(**{f"{via}__province__in" if via else "province__in": self._coordinated(user)})
+        return Q(**{f"{via}__in" if via else "pk__in": self._assigned(user)})
 
     def _coordinated(self, user):
         # The coordinator's provinces, from the table that links them (not joined to the provinces).
