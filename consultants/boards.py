@@ -175,8 +175,9 @@ class ActionBoardView(CachedCountMixin, RoleRequiredMixin, ListView):
             action.key = str(action.pk)
             action.can_update = action.pk in editable
             action.overdue = action.is_overdue
-            days = (self.today - action.due_on).days if action.overdue else 0
-            action.days_late = ngettext("%(days)s day late", "%(days)s days late", days) % {"days": days}
+            if action.overdue:
+                days = (self.today - action.due_on).days
+                action.days_late = ngettext("%(days)s day late", "%(days)s days late", days) % {"days": days}
             action.status_menu = menus.get(action.status) or options(statuses, action.status)
             action.enterprise_url = pk_url("enterprises:detail", action.enterprise_id)
             action.update_url = pk_url("consultants:action_update", action.pk)

@@ -57,6 +57,18 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NUMBER_ERRORS = {"invalid": _("Enter a number, such as 1200 or 35.5; text such as “N/A” is not accepted.")}
 
 
+def scope_menus(form, user):
+    """The province and group filters of a list of the user's enterprises (the enterprise list,
+    the progress matrix): the menus are kept with the figures, one pair for both lists; what a
+    choice is checked against stays the querysets."""
+    form.fields["province"].queryset = Province.objects.visible_to(user)
+    form.fields["province"].empty_label = _("All provinces")
+    form.fields["group"].queryset = Enterprise.objects.visible_to(user).groups()
+    form.fields["group"].empty_label = _("All groups")
+    for name in ("province", "group"):
+        cached_options(form.fields[name], "enterprise-filter", name, user.role, user.pk)
+
+
 class EnterpriseFilterForm(StyledFormMixin, forms.Form):
     SORTS = [
         ("name", _("Name")),
@@ -79,14 +91,9 @@ class EnterpriseFilterForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["province"].queryset = Province.objects.visible_to(user)
-        self.fields["province"].empty_label = _("All provinces")
+        scope_menus(self, user)
         self.fields["status"].choices = [("", _("All statuses")), *ProgrammeStatus.choices]
         self.fields["sector"].choices = [("", _("All sectors")), *Sector.choices]
-        self.fields["group"].queryset = Enterprise.objects.visible_to(user).groups()
-        self.fields["group"].empty_label = _("All groups")
-        for name in ("province", "group"):  # what a choice is checked against stays the queryset
-            cached_options(self.fields[name], "enterprise-filter", name, user.role, user.pk)
         for name in ("province", "status", "sector", "pilot", "group", "sort"):
             self.fields[name].widget.attrs["data-autosubmit"] = ""
 

@@ -3,9 +3,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enterprises.forms import DATE, NUMBER_ERRORS
+from enterprises.forms import DATE, NUMBER_ERRORS, scope_menus
 from enterprises.models import EITMember, Enterprise, Province
-from score_portal.forms import StyledFormMixin, cached_options, options_from
+from score_portal.forms import StyledFormMixin, options_from
 from score_portal.models import Role, User
 
 from .models import (
@@ -267,14 +267,7 @@ class MatrixFilterForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, user, modules=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["province"].queryset = Province.objects.visible_to(user)
-        self.fields["province"].empty_label = _("All provinces")
-        self.fields["group"].queryset = Enterprise.objects.visible_to(user).groups()
-        self.fields["group"].empty_label = _("All groups")
-        # The same menus as the enterprise list's, kept with the figures (what a choice is checked
-        # against stays the queryset).
-        for name in ("province", "group"):
-            cached_options(self.fields[name], "enterprise-filter", name, user.role, user.pk)
+        scope_menus(self, user)  # the enterprise list's
         self.fields["module"].queryset = Module.objects.filter(is_active=True)
         self.fields["module"].empty_label = _("Any module")
         if modules is not None:  # the columns the page has read already

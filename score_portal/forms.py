@@ -8,8 +8,12 @@ from .models import AuditEvent, Role, User
 def options_from(field, records):
     """A model choice field's options from records already read (its queryset would read them
     again, each time the field is drawn); what is submitted is still checked against the queryset."""
+    _choices(field, [(record.pk, field.label_from_instance(record)) for record in records])
+
+
+def _choices(field, pairs):
     empty = [("", field.empty_label)] if field.empty_label is not None else []
-    field.widget.choices = empty + [(record.pk, field.label_from_instance(record)) for record in records]
+    field.widget.choices = empty + [tuple(pair) for pair in pairs]
 
 
 def cached_options(field, *parts, records=None):
@@ -23,9 +27,7 @@ def cached_options(field, *parts, records=None):
     def read():
         return [(record.pk, field.label_from_instance(record)) for record in (records or field.queryset.all)()]
 
-    pairs = cached(["options", *parts, get_language()], read)
-    empty = [("", field.empty_label)] if field.empty_label is not None else []
-    field.widget.choices = empty + [tuple(pair) for pair in pairs]
+    _choices(field, cached(["options", *parts, get_language()], read))
 
 
 class FilterFormMixin:

@@ -61,12 +61,7 @@ def form_fields(form, fields=None):
     for field in fields or form.visible_fields():
         kind = field.widget_type
         if kind == "checkbox":
-            body = format_html(
-                '<div class="form-check">{}<label class="form-check-label" for="{}">{}</label></div>',
-                field_widget(field),
-                field.id_for_label,
-                field.label,
-            )
+            body = format_html(CHOICE, field_widget(field), field.id_for_label, field.label)
         elif kind in ("checkboxselectmultiple", "radioselect"):
             choices = format_html_join(
                 "", CHOICE, ((choice.tag(), choice.id_for_label, choice.choice_label) for choice in field)
