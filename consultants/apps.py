@@ -11,6 +11,7 @@ class ConsultantsConfig(AppConfig):
         from score_portal.models import Role
         from score_portal.registry import EnterpriseTab, HomePanel, NavEntry, PageSection, registry
 
+        from . import extras
         from .demo import seed_demo
         from .views import enrolment_section, my_enterprises_panel, review_panel, visits_tab_context
 
@@ -35,3 +36,4 @@ class ConsultantsConfig(AppConfig):
             EnterpriseTab("visits", _("Visits"), "consultants/tab_visits.html", visits_tab_context, 30)
         )
         registry.add_seeder(seed_demo)
+        extras.connect()

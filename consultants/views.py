@@ -20,6 +20,7 @@ from score_portal.models import Role
 from score_portal.uploads import attachment_response
 
 from . import services
+from .extras import visit_extras
 from .forms import (
     ActionForm,
     ActionUpdateForm,
@@ -353,18 +354,21 @@ def visit_page_context(request, visit):
         members = []
         prefetch_related_objects([visit], "attendees")  # the list and the counts read them
     # The actions agreed on this visit and the enterprise's earlier ones still to follow up (or
-    # updated on this visit), in one query.
+    # updated on this visit), in one query: all of them the enterprise's (services.action_add
+    # gives an action its visit's enterprise), read by the enterprise's index.
     related = list(
-        actions.filter(
-            Q(visit=visit)
-            | Q(enterprise=visit.enrolment.enterprise_id) & (Q(status__in=OPEN_STATUSES) | Q(updated_on_visit=visit))
+        actions.filter(enterprise=visit.enrolment.enterprise_id).filter(
+            Q(visit=visit) | Q(status__in=OPEN_STATUSES) | Q(updated_on_visit=visit)
         )
     )
+    history, files = visit_extras(visit)  # kept per visit until one of them changes
     return {
         "visit": visit,
         "recordable": recordable,
-        "can_review": Visit.objects.reviewable_by(request.user).filter(pk=visit.pk).exists(),
-        "events": visit.events.select_related("by"),
+        # A consultant reviews no visit (reviewable_by is empty for them): no query to build.
+        "can_review": not request.user.is_consultant
+        and Visit.objects.reviewable_by(request.user).filter(pk=visit.pk).exists(),
+        "events": history,
         "attendees": visit.attendees.all(),
         "agreed": [a for a in related if a.visit_id == visit.pk],
         "earlier": [a for a in related if a.visit_id != visit.pk],
@@ -375,7 +379,7 @@ def visit_page_context(request, visit):
         "owner_options": [(m.pk, owner_label(m)) for m in members],
         "statuses": [(value, str(label)) for value, label in ActionStatus.choices],
         "readings": visit.readings.select_related("indicator"),
-        "attachments": visit.attachments.all(),
+        "attachments": files,
         "attachment_form": AttachmentForm() if recordable else None,
     }
 

@@ -134,6 +134,14 @@ def raw_multiple_input(widget):
     return "".join(out)
 
 
+def raw_clearable_file_input(widget):
+    """clearable_file_input.html for a field with no file yet (the portal's uploads); a file
+    already kept, with its link and "clear" box, goes through Django's template."""
+    if widget["is_initial"]:
+        return TEMPLATES.get_template(f"{WIDGETS}clearable_file_input.html").render({"widget": widget})
+    return f'<input type="{shown(widget["type"])}" name="{shown(widget["name"])}"{attributes(widget["attrs"])}>\n'
+
+
 def raw_choice_list(widget):
     """checkbox_select.html and radio.html, which only include multiple_input.html."""
     return raw_multiple_input(widget) + "\n"
@@ -152,6 +160,8 @@ RAW.update(
         f"{WIDGETS}multiple_input.html": raw_multiple_input,
         f"{WIDGETS}checkbox_select.html": raw_choice_list,
         f"{WIDGETS}radio.html": raw_choice_list,
+        f"{WIDGETS}file.html": raw_input_alias,
+        f"{WIDGETS}clearable_file_input.html": raw_clearable_file_input,
     }
 )
 

@@ -1,4 +1,7 @@
+from functools import lru_cache
+
 from django import template
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -6,7 +9,7 @@ from score_portal.links import reverse_once
 
 register = template.Library()
 
-_MARK = "2147483646"  # an argument that appears nowhere else in a reversed URL
+_MARK = 2147483646  # keys counting down from it appear nowhere else in a reversed URL
 OPTION = '<option value="{}">{}</option>'
 SELECTED = '<option value="{}" selected>{}</option>'
 
@@ -73,7 +76,7 @@ def form_fields(form, fields=None):
             )
         else:
             body = format_html(
-                '<label class="form-label" for="{}">{}{}</label>{}',
+                '<label class="form-label" for="{}">{}{}</label>\n{}',
                 field.id_for_label,
                 field.label,
                 REQUIRED if field.field.required else "",
@@ -86,11 +89,30 @@ def form_fields(form, fields=None):
 
 
 @register.simple_tag
-def pk_url(name, pk):
-    """``{% url name pk %}`` for a pattern whose only argument is an integer key, for long lists:
-    the pattern is reversed once (per URL configuration and prefix), then the key filled in. A
+def pk_url(name, *pks):
+    """``{% url name pk… %}`` for a pattern whose arguments are all integer keys, for long lists:
+    the pattern is reversed once (per URL configuration and prefix), then the keys filled in. A
     page of 25 rows with three links each asked the resolver 75 times."""
-    return reverse_once(name, int(_MARK)).replace(_MARK, str(int(pk)), 1)
+    pieces = _url_pieces(name, len(pks), get_urlconf(), get_script_prefix())
+    out = [pieces[0]]
+    for pk, piece in zip(pks, pieces[1:], strict=True):
+        out.append(str(int(pk)))
+        out.append(piece)
+    return "".join(out)
+
+
+@lru_cache(maxsize=512)
+def _url_pieces(name, count, urlconf, prefix):
+    # The URL reversed with a mark for each key, cut at the marks: the text around the keys.
+    marks = [str(_MARK - n) for n in range(count)]
+    url = reverse_once(name, *(int(mark) for mark in marks))
+    pieces = []
+    for mark in marks:
+        before, found, url = url.partition(mark)
+        if not found:
+            raise ValueError(f"{name} does not show its key {mark} in its address")
+        pieces.append(before)
+    return (*pieces, url)
 
 
 @register.simple_tag

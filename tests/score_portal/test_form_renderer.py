@@ -88,7 +88,18 @@ VALUES = [
     {"number": "not a number", "choice": "nope", "many": ["9"], "notes": ""},
 ]
 
+
+class KeptFile:
+    """A file already kept, as a FieldFile shows it: its name and address."""
+
+    url = "/files/report <1>.pdf"
+
+    def __str__(self):
+        return "report <1>.pdf"
+
+
 INITIAL = {
+    "file": KeptFile(),
     "text": "initial",
     "number": 7,
     "decimal": Decimal("2.50"),
@@ -111,11 +122,25 @@ def test_every_widget_is_the_html_of_djangos_templates(data, language):
 
 
 def test_a_template_it_does_not_write_goes_through_djangos_templates():
-    assert "django/forms/widgets/clearable_file_input.html" not in RAW
+    assert "django/forms/widgets/select_date.html" not in RAW
     dates = forms.SelectDateWidget(years=[2026])
     context = dates.get_context("d", "2026-11-23", {"id": "id_d"})
     assert FAST.render(dates.template_name, context) == DJANGO.render(dates.template_name, context)
     assert 'name="d_year"' in FAST.render(dates.template_name, context)
+
+
+def test_a_file_input_with_a_kept_file_shows_its_link_and_clear_box_as_django_does():
+    for required in (False, True):
+        widget = forms.ClearableFileInput()
+        widget.is_required = required
+        context = widget.get_context("file", KeptFile(), {"id": "id_file", "class": "form-control"})
+        fast = FAST.render(widget.template_name, context)
+        assert fast == DJANGO.render(widget.template_name, context)
+        assert '<a href="/files/report &lt;1&gt;.pdf">report &lt;1&gt;.pdf</a>' in fast
+        assert ('name="file-clear"' in fast) is not required
+    empty = forms.ClearableFileInput().get_context("file", None, {"id": "id_file"})
+    empty_html = FAST.render("django/forms/widgets/clearable_file_input.html", empty)
+    assert empty_html == '<input type="file" name="file" id="id_file">'
 
 
 def test_an_option_template_it_does_not_write_is_included_as_django_would():

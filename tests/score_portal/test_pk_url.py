@@ -1,5 +1,5 @@
-"""``{% pk_url %}`` reverses a pattern once and fills in the key: it must give what ``{% url %}``
-gives, for every key, under a script prefix (a portal served below a path) and with another URL
+"""``{% pk_url %}`` reverses a pattern once and fills in the keys: it must give what ``{% url %}``
+gives, for every key and pair of keys, under a script prefix (a portal served below a path) and with another URL
 configuration, and refuse what is not an integer key."""
 
 import pytest
@@ -21,6 +21,17 @@ def both(name, pk):
 def test_the_same_url_as_the_url_tag(name, pk):
     url, fast = both(name, pk)
     assert fast == url == reverse(name, args=[pk])
+
+
+TWO_KEYS = ["consultants:visit_action", "consultants:visit_action_delete"]
+
+
+@pytest.mark.parametrize("name", TWO_KEYS)
+@pytest.mark.parametrize("pks", [(1, 2), (2, 1), (7, 7), (2147483645, 2147483646), (2147483646, 2147483645)])
+def test_two_keys_the_same_url_as_the_url_tag(name, pks):
+    context = Context({"name": name, "a": pks[0], "b": pks[1]})
+    url, fast = Template("{% load portal %}{% url name a b %}|{% pk_url name a b %}").render(context).split("|")
+    assert fast == url == reverse(name, args=pks)
 
 
 def test_below_a_script_prefix_the_prefix_is_kept():
