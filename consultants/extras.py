@@ -1,13 +1,13 @@
-"""What the visit page lists below the record, its history and its files, kept in the cache for
-each visit until one of them changes.
+"""What the visit page shows of a visit beyond the visit itself, its history, its files and the
+KPI values read on it, kept in the cache for each visit until one of them changes.
 
-Both are short lists that change only with the visit (a step of its workflow, a file attached or
-removed), yet reading them cost the page two queries, as much as the record itself. Each save or
-delete of an event or an attachment forgets its visit's entry, at once and again when the
-transaction commits (a page read in between saw the rows as they were before the commit and may
-have kept them). Names of the people who took each step are kept with it: a person renamed shows
-under the old name in a visit's history for at most ``TIMEOUT``. With the cache unreachable the
-lists are simply read.
+They are short lists that change only with the visit (a step of its workflow, a file attached or
+removed, the record saved), yet reading them cost the page three queries, more than the record
+itself. Each save or delete of an event, an attachment or a reading forgets its visit's entry, at
+once and again when the transaction commits (a page read in between saw the rows as they were
+before the commit and may have kept them). Names of the people who took each step are kept with
+it: a person renamed shows under the old name in a visit's history for at most ``TIMEOUT``. With
+the cache unreachable they are simply read.
 """
 
 import logging
@@ -24,12 +24,13 @@ def key(visit_pk):
 
 
 def read(visit):
-    """(history, attachments) of the visit: its workflow steps, newest first, with who took them,
-    and its files in the order they were attached."""
+    """(history, attachments, readings) of the visit: its workflow steps, newest first, with who
+    took them; its files in the order they were attached; {KPI pk: value} read on it."""
     events = visit.events.select_related("by").only(
         "visit_id", "from_status", "to_status", "comment", "at", "by__name", "by__email"
     )
-    return list(events), list(visit.attachments.all())
+    readings = dict(visit.readings.order_by().values_list("indicator_id", "value"))
+    return list(events), list(visit.attachments.all()), readings
 
 
 def visit_extras(visit):
@@ -61,7 +62,7 @@ def forget(visit_pk):
 
 
 def changed(sender, instance, **kwargs):
-    """An event or attachment was saved or deleted: its visit's lists are read again."""
+    """An event, attachment or reading was saved or deleted: its visit's lists are read again."""
     if instance.visit_id is not None:
         forget(instance.visit_id)
 
@@ -69,8 +70,8 @@ def changed(sender, instance, **kwargs):
 def connect():
     from django.db.models.signals import post_delete, post_save
 
-    from .models import Attachment, VisitEvent
+    from .models import Attachment, VisitEvent, VisitReading
 
-    for model in (VisitEvent, Attachment):
+    for model in (VisitEvent, Attachment, VisitReading):
         post_save.connect(changed, sender=model, dispatch_uid=f"visit-extras-save-{model.__name__}")
         post_delete.connect(changed, sender=model, dispatch_uid=f"visit-extras-delete-{model.__name__}")

@@ -134,7 +134,9 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
             "findings": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, members=None, **kwargs):
+    def __init__(self, *args, members=None, readings=None, **kwargs):
+        """``members``: the EIT's current members with those present (Visit.read_people), and
+        ``readings``: {KPI pk: value} read on the visit, when the page has them already."""
         super().__init__(*args, **kwargs)
         if self.is_bound or members is None:  # what a submitted choice is checked against
             self.fields["attendees"].queryset = self.instance.enrolment.enterprise.eit_members.current()
@@ -154,7 +156,8 @@ class VisitRecordForm(StyledFormMixin, forms.ModelForm):
         # The module's KPIs in use, kept with the figures (a KPI is a counted record) like the
         # supervisor menu; the values read on this visit, as plain values.
         self.indicators = cached(["visit-kpis", module.pk], lambda: list(module.indicators.filter(is_active=True)))
-        readings = dict(self.instance.readings.order_by().values_list("indicator_id", "value"))
+        if readings is None:
+            readings = dict(self.instance.readings.order_by().values_list("indicator_id", "value"))
         for indicator in self.indicators:
             field = forms.DecimalField(
                 label=f"{indicator.name} ({indicator.unit})",

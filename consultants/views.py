@@ -361,7 +361,7 @@ def visit_page_context(request, visit):
             Q(visit=visit) | Q(status__in=OPEN_STATUSES) | Q(updated_on_visit=visit)
         )
     )
-    history, files = visit_extras(visit)  # kept per visit until one of them changes
+    history, files, readings = visit_extras(visit)  # kept per visit until one of them changes
     return {
         "visit": visit,
         "recordable": recordable,
@@ -380,6 +380,7 @@ def visit_page_context(request, visit):
         "statuses": [(value, str(label)) for value, label in ActionStatus.choices],
         "readings": visit.readings.select_related("indicator"),
         "attachments": files,
+        "reading_values": readings,
         "attachment_form": AttachmentForm() if recordable else None,
     }
 
@@ -404,7 +405,9 @@ class VisitRecordView(RoleRequiredMixin, View):
     def show(self, request, visit, form=None, status=200):
         context = visit_page_context(request, visit)
         if context["recordable"]:
-            context["form"] = form or VisitRecordForm(instance=visit, members=context["owners"])
+            context["form"] = form or VisitRecordForm(
+                instance=visit, members=context["owners"], readings=context["reading_values"]
+            )
         return render(request, "consultants/visit_record.html", context, status=status)
 
     def get(self, request, pk):
@@ -494,7 +497,7 @@ def actions_fragment(request, visit, form=None, status=200):
     if not request.htmx:
         if status == 200:
             return redirect(reverse("consultants:visit", args=[visit.pk]) + "#actions")
-        context["form"] = VisitRecordForm(instance=visit, members=context["owners"])
+        context["form"] = VisitRecordForm(instance=visit, members=context["owners"], readings=context["reading_values"])
         return render(request, "consultants/visit_record.html", context, status=status)
     return render(request, "consultants/_actions.html", context, status=status)
 

@@ -81,6 +81,29 @@ def test_a_step_of_the_workflow_shows_in_the_history_of_both_sides(client_for, c
     assert "Returned" in shown and "Add the counts" in shown
 
 
+def test_kpi_values_saved_or_cleared_show_on_the_next_page(client_for, consultant1, visit):
+    client = client_for(consultant1)
+    kpi = visit.enrolment.module.indicators.filter(is_active=True).first()
+    field = f'name="kpi_{kpi.code}"'
+    assert f"{field} value=" not in page(client, visit)  # read, and kept
+    for typed, shown in (("12.5", f'{field} value="12.5000"'), ("13", f'{field} value="13.0000"')):
+        visit.refresh_from_db()
+        saved = client.post(
+            f"/visits/{visit.pk}/autosave/",
+            {"version": visit.version, "duration_hours": "3", f"kpi_{kpi.code}": typed},
+            HTTP_HX_REQUEST="true",
+        )
+        assert saved.status_code == 200
+        assert shown in page(client, visit)
+    visit.refresh_from_db()
+    client.post(
+        f"/visits/{visit.pk}/autosave/",
+        {"version": visit.version, "duration_hours": "3", f"kpi_{kpi.code}": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert f"{field} value=" not in page(client, visit)
+
+
 def test_the_lists_are_read_once_and_then_come_from_the_cache(client_for, consultant1, visit):
     client = client_for(consultant1)
     page(client, visit)  # the session, menus and lists are read and kept
@@ -91,19 +114,23 @@ def test_the_lists_are_read_once_and_then_come_from_the_cache(client_for, consul
         page(client, visit)
 
     def lists(queries):
-        tables = ("consultants_visitevent", "consultants_attachment")
+        tables = ("consultants_visitevent", "consultants_attachment", "consultants_visitreading")
         return [t for q in queries for t in tables if f'FROM "{t}"' in q["sql"]]
 
-    assert lists(reading.captured_queries) == ["consultants_visitevent", "consultants_attachment"]
+    assert sorted(lists(reading.captured_queries)) == [
+        "consultants_attachment",
+        "consultants_visitevent",
+        "consultants_visitreading",
+    ]
     assert lists(kept.captured_queries) == []
-    assert len(kept.captured_queries) == len(reading.captured_queries) - 2
+    assert len(kept.captured_queries) == len(reading.captured_queries) - 3
 
 
 def test_a_page_read_while_a_change_commits_is_not_kept(visit, consultant1, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         VisitEvent.objects.create(visit=visit, from_status="draft", to_status="submitted", by=consultant1)
-        cache.set(extras.key(visit.pk), ([], []), extras.TIMEOUT)  # kept by a page read before the commit
-    events, files = extras.visit_extras(visit)
+        cache.set(extras.key(visit.pk), ([], [], {}), extras.TIMEOUT)  # kept by a page read before the commit
+    events, _files, _readings = extras.visit_extras(visit)
     assert [(e.to_status, e.by.email) for e in events] == [("submitted", consultant1.email)]
 
 
