@@ -282,16 +282,15 @@ class Visit(ChoiceDisplayMixin, models.Model):
 
     def read_people(self):
         """The enterprise's current EIT members, who may be marked present or own an action,
-        read in one query with the members present on this visit. Those present are kept as the
-        visit's prefetched ``attendees`` (as prefetch_related keeps them), which the record form,
-        the list and the counts read. Attendees are members of the visit's enterprise: the record
-        form offers no one else."""
+        read in one query with every other member of the EIT (former ones may own earlier
+        actions or have been present) and those present on this visit. Those present are kept as
+        the visit's prefetched ``attendees`` (as prefetch_related keeps them), which the record
+        form, the list and the counts read; every member read is kept in ``people_by_pk``, where
+        the page finds the owner of each action. Attendees are members of the visit's
+        enterprise: the record form offers no one else."""
         present = Exists(Visit.attendees.through.objects.filter(visit_id=self.pk, eitmember_id=OuterRef("pk")))
-        rows = list(
-            EITMember.objects.filter(enterprise=self.enrolment.enterprise_id)
-            .annotate(present=present)
-            .filter(Q(left_on__isnull=True) | Q(present=True))
-        )
+        rows = list(EITMember.objects.filter(enterprise=self.enrolment.enterprise_id).annotate(present=present))
+        self.people_by_pk = {member.pk: member for member in rows}
         attendees = self.attendees.all()
         attendees._result_cache = [member for member in rows if member.present]
         attendees._prefetch_done = True

@@ -341,17 +341,16 @@ def visit_page_context(request, visit):
     enterprise's earlier open actions to follow up, readings, attachments and history."""
     recordable = visit.is_recordable_by(request.user)
     # The day each was agreed on (shown for the earlier ones), not the whole visit.
-    actions = (
-        ImprovementAction.objects.visible_to(request.user)
-        .select_related("owner")
-        .annotate(agreed_held_on=F("visit__held_on"), agreed_planned_at=F("visit__planned_at"))
+    actions = ImprovementAction.objects.visible_to(request.user).annotate(
+        agreed_held_on=F("visit__held_on"), agreed_planned_at=F("visit__planned_at")
     )
     if recordable:
-        # The EIT's current members, read once for every list of them the page offers, with
-        # those present.
+        # The EIT's members, read once for every list of them the page offers, with those
+        # present; the actions' owners are among them.
         members = visit.read_people()
     else:
         members = []
+        actions = actions.select_related("owner")
         prefetch_related_objects([visit], "attendees")  # the list and the counts read them
     # The actions agreed on this visit and the enterprise's earlier ones still to follow up (or
     # updated on this visit), in one query: all of them the enterprise's (services.action_add
@@ -361,6 +360,11 @@ def visit_page_context(request, visit):
             Q(visit=visit) | Q(status__in=OPEN_STATUSES) | Q(updated_on_visit=visit)
         )
     )
+    if recordable:
+        for action in related:
+            owner = visit.people_by_pk.get(action.owner_id)
+            if owner is not None:  # an owner of the enterprise's EIT, as the forms allow
+                action.owner = owner
     history, files, readings = visit_extras(visit)  # kept per visit until one of them changes
     return {
         "visit": visit,

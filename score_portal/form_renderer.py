@@ -9,10 +9,11 @@ the portal's pages with forms both ways and compares them, so a Django upgrade t
 template fails there); any other template goes through Django's templates as before.
 """
 
+import html
+
 from django.forms.renderers import DjangoTemplates
 from django.template.base import render_value_in_context
 from django.template.context import Context
-from django.utils.html import escape
 from django.utils.safestring import SafeData
 
 CONTEXT = Context()  # autoescaping, the settings' localisation and time zone: a template's defaults
@@ -41,11 +42,13 @@ def text(value):
     """``{{ value|stringformat:'s' }}`` under autoescaping."""
     if isinstance(value, SafeData):
         return str(value)
-    return escape(str(value))
+    return html.escape(str(value))  # what Django's escape() does, without its lazy-text wrapper
 
 
 def shown(value):
     """``{{ value }}`` under autoescaping."""
+    if type(value) is str:  # plain text: nothing to localise, escaped as Django escapes it
+        return html.escape(value)
     return render_value_in_context(value, CONTEXT)
 
 

@@ -278,14 +278,26 @@ def test_the_visit_page_costs_the_same_queries_with_many_actions(
     assert response.status_code == 200, response.status_code
     baseline = len(few)
     earlier = VisitFactory(enrolment=visit.enrolment, consultant=visit.consultant, status="approved")
+    # Earlier actions owned by members of the EIT, one of whom has since left it.
+    owners = [
+        EITMemberFactory(enterprise=visit.enrolment.enterprise, name="Owner Current"),
+        EITMemberFactory(
+            enterprise=visit.enrolment.enterprise, name="Owner Former", left_on=TODAY - datetime.timedelta(days=30)
+        ),
+    ]
     for n in range(10):
         add_action(client, visit, **{"new-description": f"Agreed {n}"})
         ImprovementAction.objects.create(
-            enterprise=visit.enrolment.enterprise, visit=earlier, description=f"Earlier {n}", due_on=TODAY
+            enterprise=visit.enrolment.enterprise,
+            visit=earlier,
+            description=f"Earlier {n}",
+            due_on=TODAY,
+            owner=owners[n % 2],
         )
     with django_assert_max_num_queries(baseline):
         page = client.get(f"/visits/{visit.pk}/").content.decode()
     assert "Agreed 9" in page and "Earlier 9" in page
+    assert page.count("Owner Current · due") == 5 and page.count("Owner Former · due") == 5
 
 
 def test_attendance_is_counted_by_sex_and_side(client_for, consultant1, coordinator_zj, visit):
