@@ -2,10 +2,9 @@
 form, and as an included template per action they cost the page more than its queries."""
 
 from django import template
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext
 
-from score_portal.escaping import escape_html
+from score_portal.escaping import format_safe
 from score_portal.templatetags.portal import options
 
 register = template.Library()
@@ -49,24 +48,24 @@ def action_fields(action, full, owner_options, statuses):
     visit) or ActionUpdateForm (its status and result, for an earlier one) expect them with the
     prefix "a<pk>"; the menus' choices come from the page, so each action costs no query."""
     prefix = f"a{int(action.pk)}"
-    status = STATUS.format(
+    status = format_safe(
+        STATUS,
         p=prefix,
-        status_label=escape_html(gettext("Status")),
+        status_label=gettext("Status"),
         statuses=options(statuses, action.status),
-        result_label=escape_html(gettext("Result")),
-        result=escape_html(action.result),
+        result_label=gettext("Result"),
+        result=action.result,
     )
     if not full:
-        return SafeString(status)
-    return SafeString(
-        FULL.format(
-            p=prefix,
-            action_label=escape_html(pgettext("improvement action", "Action")),
-            description=escape_html(action.description),
-            owner_label=escape_html(gettext("Owner")),
-            owners=options(owner_options, action.owner_id),
-            due_label=escape_html(gettext("Due")),
-            due_on=action.due_on.isoformat() if action.due_on else "",
-        )
-        + status
+        return status
+    return format_safe(
+        FULL + "{status}",
+        p=prefix,
+        action_label=pgettext("improvement action", "Action"),
+        description=action.description,
+        owner_label=gettext("Owner"),
+        owners=options(owner_options, action.owner_id),
+        due_label=gettext("Due"),
+        due_on=action.due_on.isoformat() if action.due_on else "",
+        status=status,
     )

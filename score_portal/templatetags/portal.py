@@ -4,7 +4,7 @@ from django import template
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString
 
-from score_portal.escaping import escape_html
+from score_portal.escaping import format_safe, join_safe
 from score_portal.links import reverse_once
 
 register = template.Library()
@@ -57,33 +57,35 @@ def form_fields(form, fields=None):
     checkboxes and radios), its hidden fields and the errors of the whole form: ``fields``, or
     the visible ones. Written in Python: as a template loop it cost the visit page more than the
     template of the rest of the page."""
-    esc = escape_html
-    parts = [str(field) for field in form.hidden_fields()]
+    parts = list(form.hidden_fields())
     errors = form.non_field_errors()
     if errors:
-        parts.append(f'\n<div class="alert alert-danger" role="alert">{esc(errors)}</div>')
+        parts.append(format_safe('\n<div class="alert alert-danger" role="alert">{}</div>', errors))
     for field in fields or form.visible_fields():
         kind = field.widget_type
         if kind == "checkbox":
-            body = CHOICE.format(esc(field_widget(field)), esc(field.id_for_label), esc(field.label))
+            body = format_safe(CHOICE, field_widget(field), field.id_for_label, field.label)
         elif kind in ("checkboxselectmultiple", "radioselect"):
-            choices = "".join(
-                CHOICE.format(esc(choice.tag()), esc(choice.id_for_label), esc(choice.choice_label)) for choice in field
+            choices = join_safe(
+                format_safe(CHOICE, choice.tag(), choice.id_for_label, choice.choice_label) for choice in field
             )
-            body = (
-                f'<fieldset><legend class="form-label fs-6">{esc(field.label)}</legend>'
-                f'<div class="checkbox-grid">{choices}</div></fieldset>'
+            body = format_safe(
+                '<fieldset><legend class="form-label fs-6">{}</legend><div class="checkbox-grid">{}</div></fieldset>',
+                field.label,
+                choices,
             )
         else:
-            required = REQUIRED if field.field.required else ""
-            body = (
-                f'<label class="form-label" for="{esc(field.id_for_label)}">{esc(field.label)}{required}</label>\n'
-                f"{esc(field_widget(field))}"
+            body = format_safe(
+                '<label class="form-label" for="{}">{}{}</label>\n{}',
+                field.id_for_label,
+                field.label,
+                REQUIRED if field.field.required else "",
+                field_widget(field),
             )
-        help_text = f'<div class="form-text">{esc(field.help_text)}</div>' if field.help_text else ""
-        field_errors = "".join(ERROR.format(esc(error)) for error in field.errors)
-        parts.append(f'\n<div class="mb-3">{body}{help_text}{field_errors}</div>')
-    return SafeString("".join(parts))
+        help_text = format_safe('<div class="form-text">{}</div>', field.help_text) if field.help_text else ""
+        field_errors = join_safe(format_safe(ERROR, error) for error in field.errors)
+        parts.append(format_safe('\n<div class="mb-3">{}{}{}</div>', body, help_text, field_errors))
+    return join_safe(parts)
 
 
 @register.simple_tag
@@ -119,9 +121,6 @@ def options(choices, selected):
     (value, label) pairs with ``selected`` chosen: one call per select in a list of rows, where
     a template loop per option cost more than the rest of the row."""
     chosen = "" if selected is None else str(selected)
-    return SafeString(
-        "".join(
-            (SELECTED if str(value) == chosen else OPTION).format(escape_html(value), escape_html(label))
-            for value, label in choices
-        )
+    return join_safe(
+        format_safe(SELECTED if str(value) == chosen else OPTION, value, label) for value, label in choices
     )

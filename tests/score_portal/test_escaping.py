@@ -1,5 +1,5 @@
 """escape_html must write what Django's conditional_escape writes, for every kind of value the
-pages pass it."""
+pages pass it; format_safe and join_safe, built on it, what format_html and joining safe HTML do."""
 
 import datetime
 from decimal import Decimal
@@ -9,7 +9,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy, override
 
-from score_portal.escaping import escape_html
+from score_portal.escaping import escape_html, format_safe, join_safe
 
 
 class OwnHTML:
@@ -48,3 +48,16 @@ def test_text_is_escaped_and_html_kept():
     assert escape_html(mark_safe("<b>kept</b>")) == "<b>kept</b>"
     with override("zh-hans"):
         assert escape_html(gettext_lazy("Province")) == "省份"
+
+
+def test_format_safe_escapes_every_value_and_keeps_html():
+    written = format_safe('<p title="{}">{}{k}</p>', 'say "hi"', mark_safe("<b>kept</b>"), k="<i>")
+    assert written == '<p title="say &quot;hi&quot;"><b>kept</b>&lt;i&gt;</p>'
+    assert written == format_html('<p title="{}">{}{k}</p>', 'say "hi"', mark_safe("<b>kept</b>"), k="<i>")
+    assert isinstance(written, SafeString)
+
+
+def test_join_safe_escapes_text_and_keeps_html():
+    joined = join_safe([format_safe("<li>{}</li>", "a & b"), "<raw>", mark_safe("<br>")])
+    assert joined == "<li>a &amp; b</li>&lt;raw&gt;<br>"
+    assert isinstance(joined, SafeString)
