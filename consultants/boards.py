@@ -63,9 +63,9 @@ def with_visits(actions):
     ids = {a.visit_id for a in actions} | {a.updated_on_visit_id for a in actions if a.updated_on_visit_id}
     visits = {
         pk: rest
-        for pk, *rest in Visit.objects.filter(pk__in=ids).values_list(
-            "pk", "held_on", "planned_at", "enrolment__module__code", "consultant__user__name"
-        )
+        for pk, *rest in Visit.objects.filter(pk__in=ids)
+        .order_by()  # read into a dict: the visits' own order would only cost a sort
+        .values_list("pk", "held_on", "planned_at", "enrolment__module__code", "consultant__user__name")
     }
     for action in actions:
         held_on, planned_at, action.agreed_module, action.agreed_by = visits[action.visit_id]
