@@ -6,16 +6,12 @@ removed, the record saved), yet reading them cost the page three queries, more t
 itself. Each save or delete of an event, an attachment or a reading forgets its visit's entry, at
 once and again when the transaction commits (a page read in between saw the rows as they were
 before the commit and may have kept them). Names of the people who took each step are kept with
-it: a person renamed shows under the old name in a visit's history for at most ``TIMEOUT``. With
-the cache unreachable they are simply read.
+it: a person renamed shows under the old name in a visit's history for at most ``TIMEOUT``.
 """
-
-import logging
 
 from django.core.cache import cache
 from django.db import transaction
 
-log = logging.getLogger(__name__)
 TIMEOUT = 60 * 10
 
 
@@ -34,27 +30,18 @@ def read(visit):
 
 
 def visit_extras(visit):
-    """``read(visit)``, from the cache when it is there."""
-    try:
-        found = cache.get(key(visit.pk))
-    except Exception:
-        log.warning("visit cache unreachable", exc_info=True)
-        return read(visit)
+    """``read(visit)``, from the cache when it is there. A Redis that cannot be reached answers
+    "not cached" and drops the write (score_portal.cache), so the lists are simply read."""
+    found = cache.get(key(visit.pk))
     if found is None:
         found = read(visit)
-        try:
-            cache.set(key(visit.pk), found, TIMEOUT)
-        except Exception:
-            log.warning("visit cache unreachable", exc_info=True)
+        cache.set(key(visit.pk), found, TIMEOUT)
     return found
 
 
 def forget(visit_pk):
     def delete():
-        try:
-            cache.delete(key(visit_pk))
-        except Exception:
-            log.warning("visit cache unreachable", exc_info=True)
+        cache.delete(key(visit_pk))
 
     delete()
     if transaction.get_connection().in_atomic_block:

@@ -185,7 +185,7 @@ class AssignmentEndView(RoleRequiredMixin, View):
 
 
 def enrolment_section(request, enrolment):
-    can_assign = Enrolment.objects.editable_by(request.user).filter(pk=enrolment.pk).exists()
+    can_assign = Enrolment.objects.editable_by(request.user).holds(enrolment)
     return {
         "enrolment": enrolment,
         "assignments": Assignment.objects.visible_to(request.user)
@@ -369,9 +369,7 @@ def visit_page_context(request, visit):
     return {
         "visit": visit,
         "recordable": recordable,
-        # A consultant reviews no visit (reviewable_by is empty for them): no query to build.
-        "can_review": not request.user.is_consultant
-        and Visit.objects.reviewable_by(request.user).filter(pk=visit.pk).exists(),
+        "can_review": Visit.objects.reviewable_by(request.user).holds(visit),
         "events": history,
         "attendees": visit.attendees.all(),
         "agreed": [a for a in related if a.visit_id == visit.pk],
@@ -382,7 +380,8 @@ def visit_page_context(request, visit):
         "owners": members,
         "owner_options": [(m.pk, owner_label(m)) for m in members],
         "statuses": [(value, str(label)) for value, label in ActionStatus.choices],
-        "readings": visit.readings.select_related("indicator"),
+        # Read only (with their KPIs) where no form shows them: in the record's read-only view.
+        "readings": None if recordable else visit.readings.select_related("indicator"),
         "attachments": files,
         "reading_values": readings,
         "attachment_form": AttachmentForm() if recordable else None,

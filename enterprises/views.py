@@ -156,7 +156,7 @@ class EnterpriseDetailView(RoleRequiredMixin, View):
         )
         context = {
             "enterprise": enterprise,
-            "can_edit": Enterprise.objects.editable_by(request.user).filter(pk=pk).exists(),
+            "can_edit": Enterprise.objects.editable_by(request.user).holds(enterprise),
             "ancestors": [a for a in reversed(ancestors) if a.pk in shown],
             "children": Enterprise.objects.visible_to(request.user).filter(parent=enterprise).order_by("name_en"),
             "current_members": [m for m in members if m.is_current],

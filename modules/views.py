@@ -140,7 +140,7 @@ class EnrolmentDetailView(RoleRequiredMixin, View):
         context = {
             "enrolment": enrolment,
             "form": form,
-            "can_edit": Enrolment.objects.editable_by(request.user).filter(pk=enrolment.pk).exists(),
+            "can_edit": Enrolment.objects.editable_by(request.user).holds(enrolment),
             "changes": enrolment.status_changes.select_related("changed_by"),
             "sections": registry.render_sections("enrolment", request, enrolment),
         }
@@ -258,7 +258,7 @@ def attendance_counts_table(counts):
 
 class SessionDetailView(RoleRequiredMixin, View):
     def show(self, request, session, participant_form=None):
-        can_edit = ClassroomSession.objects.editable_by(request.user).filter(pk=session.pk).exists()
+        can_edit = ClassroomSession.objects.editable_by(request.user).holds(session)
         grid = attendance_grid(session)
         context = {
             "session": session,
@@ -439,14 +439,14 @@ def modules_tab_context(request, enterprise):
     return {
         "enrolments": enrolments,
         "assessments": assessments,
-        "can_enrol": Enterprise.objects.editable_by(request.user).filter(pk=enterprise.pk).exists(),
+        "can_enrol": Enterprise.objects.editable_by(request.user).holds(enterprise),
     }
 
 
 def kpis_tab_context(request, enterprise):
     return {
         "kpi_rows": kpi_rows(enterprise),
-        "can_record": Enterprise.objects.editable_by(request.user).filter(pk=enterprise.pk).exists(),
+        "can_record": Enterprise.objects.editable_by(request.user).holds(enterprise),
     }
 
 

@@ -41,9 +41,9 @@ class DueListView(RoleRequiredMixin, View):
 def report_page_context(request, unit, period, report):
     user = request.user
     if report is None:
-        editable = PilotUnit.objects.editable_by(user).filter(pk=unit.pk).exists()
+        editable = PilotUnit.objects.editable_by(user).holds(unit)
     else:
-        editable = PilotReport.objects.editable_by(user).filter(pk=report.pk).exists()
+        editable = PilotReport.objects.editable_by(user).holds(report)
     return {
         "unit": unit,
         "period": period,

@@ -16,6 +16,11 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user):  # pragma: no cover - each model defines its scope
         raise NotImplementedError(f"{self.model.__name__} must define visible_to()")
 
+    def holds(self, obj):
+        """Whether ``obj`` is among these records, as a rule gave them (``editable_by(user)``,
+        ``reviewable_by(user)``…): no query at all when the rule left the user nothing."""
+        return not self.query.is_empty() and self.filter(pk=obj.pk).exists()
+
     def editable_by(self, user):
         return self.visible_to(user)
 
@@ -37,7 +42,7 @@ def get_editable_or_404(queryset, user, rule="editable_by", **lookup):
     """404 when the user cannot see the object; 403 when they see it but the QuerySet's
     ``rule`` (editable_by, or a narrower one such as a visit's reviewable_by) leaves it out."""
     obj = get_object_or_404(queryset.visible_to(user), **lookup)
-    if not getattr(queryset.all(), rule)(user).filter(pk=obj.pk).exists():
+    if not getattr(queryset.all(), rule)(user).holds(obj):
         raise PermissionDenied
     return obj
 

@@ -1,11 +1,10 @@
 from functools import lru_cache
 
 from django import template
-from django.urls import get_script_prefix, get_urlconf
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString
 
 from score_portal.escaping import format_safe, join_safe
-from score_portal.links import reverse_once
 
 register = template.Library()
 
@@ -105,7 +104,7 @@ def pk_url(name, *pks):
 def _url_pieces(name, count, urlconf, prefix):
     # The URL reversed with a mark for each key, cut at the marks: the text around the keys.
     marks = [str(_MARK - n) for n in range(count)]
-    url = reverse_once(name, *(int(mark) for mark in marks))
+    url = reverse(name, args=[int(mark) for mark in marks], urlconf=urlconf)  # kept here, once
     pieces = []
     for mark in marks:
         before, found, url = url.partition(mark)

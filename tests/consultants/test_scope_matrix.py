@@ -250,3 +250,21 @@ def test_the_boards_rule_for_changing_actions_is_the_querysets(request, world, s
         in_queryset = set(ImprovementAction.objects.editable_by(user).values_list("pk", flat=True))
         assert ImprovementAction.objects.editable_among(user, seen) == in_queryset, (name, status)
     assert ImprovementAction.objects.editable_by(request.getfixturevalue("coordinator_zj")).exists()
+
+
+@pytest.mark.parametrize("rule", ["reviewable_by", "editable_by", "recordable_by"])
+def test_holds_is_the_rules_answer_and_asks_nothing_when_the_rule_is_empty(
+    request, world, rule, django_assert_num_queries
+):
+    """ScopedQuerySet.holds(obj), which the pages use to offer review and change, gives the rule's
+    answer for every person and visit, without a query where the rule leaves the person nothing."""
+    for name in PEOPLE:
+        user = request.getfixturevalue(name) if name != "anonymous" else AnonymousUser()
+        for visit in Visit.objects.all():
+            expected = getattr(Visit.objects, rule)(user).filter(pk=visit.pk).exists()
+            assert getattr(Visit.objects, rule)(user).holds(visit) == expected, (name, rule, visit)
+    consultant = request.getfixturevalue("consultant1")
+    visit = Visit.objects.first()
+    with django_assert_num_queries(0):
+        assert Visit.objects.reviewable_by(consultant).holds(visit) is False
+        assert Visit.objects.reviewable_by(AnonymousUser()).holds(visit) is False
